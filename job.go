@@ -1,0 +1,182 @@
+package ttsc
+
+import (
+	"context"
+	"time"
+)
+
+// JobType says which API created a job. The values are MetaStudio's.
+type JobType string
+
+// Job types.
+const (
+	JobAudition  JobType = "AUDITION"
+	JobAsync     JobType = "ASYNC_JOB"
+	JobWebSocket JobType = "WEBSOCKET"
+)
+
+// JobState is where a job is in its life. The values are MetaStudio's.
+//
+// The API creates jobs WAITING; a worker moves them to PROCESSING when it
+// starts and to SUCCEED or FAILED when it ends. A job that a crashed worker
+// left PROCESSING is picked up again by the queue and stays PROCESSING.
+type JobState string
+
+// Job states.
+const (
+	JobWaiting    JobState = "WAITING"
+	JobProcessing JobState = "PROCESSING"
+	JobSucceeded  JobState = "SUCCEED"
+	JobFailed     JobState = "FAILED"
+)
+
+// Ended reports whether the state is final.
+func (s JobState) Ended() bool { return s == JobSucceeded || s == JobFailed }
+
+// AudioFormat is the container of a job's audio files.
+type AudioFormat string
+
+// Audio formats.
+const (
+	FormatWAV AudioFormat = "WAV"
+	FormatMP3 AudioFormat = "MP3"
+	FormatPCM AudioFormat = "PCM"
+)
+
+// Prosody holds MetaStudio's audio parameters, in MetaStudio's units.
+type Prosody struct {
+	// Speed in percent of the voice's natural rate, 50..200, default 100.
+	Speed int `json:"speed"`
+	// Pitch in percent of the voice's natural pitch, 50..200, default 100.
+	Pitch int `json:"pitch"`
+	// Volume on MetaStudio's scale 90..240, default 140 (the voice's natural level).
+	Volume int `json:"volume"`
+	// Channels is 1 (mono) or 2 (stereo), default 1.
+	Channels int `json:"channels"`
+}
+
+// Prosody limits and defaults, from the MetaStudio API.
+const (
+	SpeedMin, SpeedMax, SpeedDefault    = 50, 200, 100
+	PitchMin, PitchMax, PitchDefault    = 50, 200, 100
+	VolumeMin, VolumeMax, VolumeDefault = 90, 240, 140
+	ChannelsMin, ChannelsMax            = 1, 2
+	// MaxTextRunes is the longest text, in Unicode code points, that any
+	// synthesis API accepts.
+	MaxTextRunes = 10000
+)
+
+// DefaultProsody returns the parameters that make a voice sound as its
+// engine speaks it naturally.
+func DefaultProsody() Prosody {
+	return Prosody{Speed: SpeedDefault, Pitch: PitchDefault, Volume: VolumeDefault, Channels: 1}
+}
+
+// Job is one synthesis request and what came of it.
+type Job struct {
+	ID        string
+	ProjectID string
+	Type      JobType
+	State     JobState
+	// VoiceID is the voice asset ID the client asked for.
+	VoiceID string
+	// Text is what the client sent as text; TTSText, when not empty, is
+	// what is synthesized instead.
+	Text    string
+	TTSText string
+	Prosody Prosody
+	Format  AudioFormat
+	// Priority is 0 (most urgent) to 10; previews use 0.
+	Priority int
+	// Options holds the type-specific request fields as JSON, kept so the
+	// worker sees exactly what the client asked for.
+	Options []byte
+	// Code is "0" on success and a MetaStudio error code on failure; empty
+	// while the job runs.
+	Code    string
+	Message string
+	// Segments is how many audio segments the job will produce, known once
+	// the worker has split the text; 0 before.
+	Segments  int
+	Files     []File
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	EndedAt   time.Time
+}
+
+// SynthesisText returns the text the engine should read.
+func (j *Job) SynthesisText() string {
+	if j.TTSText != "" {
+		return j.TTSText
+	}
+	return j.Text
+}
+
+// FileKind says what a job file holds.
+type FileKind string
+
+// File kinds.
+const (
+	FileAudio FileKind = "audio"
+	FileInfo  FileKind = "info"
+	FileSRT   FileKind = "srt"
+)
+
+// File is one stored output of a job.
+type File struct {
+	// Kind and Index identify the file within its job; audio segments are
+	// numbered from 0 in text order.
+	Kind  FileKind
+	Index int
+	// Key names the blob in the BlobStore.
+	Key         string
+	ContentType string
+	Size        int64
+	// DurationMs is the audio duration, for audio files.
+	DurationMs int64
+	CreatedAt  time.Time
+}
+
+// JobFilter selects jobs of one project. Zero fields do not filter.
+type JobFilter struct {
+	ProjectID    string
+	ID           string
+	Type         JobType
+	CreatedSince time.Time
+	CreatedUntil time.Time
+	Offset       int
+	Limit        int
+}
+
+// SynthesisArgs is the queue payload of a job: just enough to find it. It
+// satisfies River's JobArgs interface.
+type SynthesisArgs struct {
+	JobID     string `json:"job_id"`
+	ProjectID string `json:"project_id"`
+}
+
+// Kind names the queue job kind.
+func (SynthesisArgs) Kind() string { return "ttsc.synthesize" }
+
+// JobStore keeps jobs and their files.
+type JobStore interface {
+	// CreateJob stores j (State WAITING) and enqueues its synthesis in the
+	// same transaction, so a stored job is never without queued work.
+	CreateJob(ctx context.Context, j *Job) error
+	// Job returns the job with its files in index order. Returns ENOTFOUND
+	// if there is no such job in the project.
+	Job(ctx context.Context, projectID, id string) (*Job, error)
+	// ListJobs returns the jobs that match f, newest first, and the total
+	// number of matches regardless of Offset and Limit.
+	ListJobs(ctx context.Context, f JobFilter) ([]*Job, int, error)
+	// StartJob moves a WAITING job to PROCESSING and records the number of
+	// segments; a job already PROCESSING is returned as it is (a retry).
+	// Returns ENOTFOUND if the job does not exist.
+	StartJob(ctx context.Context, id string, segments int) (*Job, error)
+	// AddFile records a file of a job. Recording the same Kind and Index
+	// twice keeps the first record, so retries never duplicate files.
+	AddFile(ctx context.Context, jobID string, f File) error
+	// EndJob moves the job to state (SUCCEED or FAILED) with code and
+	// message. Ending an ended job is a no-op.
+	EndJob(ctx context.Context, id string, state JobState, code, message string) error
+}
