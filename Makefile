@@ -1,0 +1,34 @@
+# ttsc — run `make help` for the targets.
+
+GO      ?= go
+BIN     := bin/ttsc
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+ARGS    ?=
+
+.PHONY: help deps build run test bench vet fmt clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+deps: ## install the Debian packages ttsc needs (only the missing ones)
+	@scripts/deps.sh run
+
+build: deps ## build bin/ttsc
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/ttsc
+
+run: build ## build and serve on 127.0.0.1:8080 with data in ./data
+	$(BIN) serve $(ARGS)
+
+test: ## install test dependencies and run every test
+	@scripts/deps.sh test
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+bench: build ## run the benchmarks and write BENCHMARKS.md
+	$(GO) run ./cmd/ttsc-bench -ttsc $(BIN) -o BENCHMARKS.md
+
+fmt: ## format the code
+	gofmt -w $$(git ls-files '*.go')
+
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/engine/espeak"
+	"github.com/openttsc/ttsc/internal/engine/pool"
+)
+
+// runEngineHost is `ttsc engine-host`: one engine process of the pool,
+// speaking the pool's protocol on stdin and stdout. The engines' C
+// libraries keep process-wide state, so each host serves one request at a
+// time and a crash takes down only this process.
+func runEngineHost(stdin io.Reader, stdout io.Writer) error {
+	engines := map[string]ttsc.Engine{}
+	if e, err := espeak.New(); err == nil {
+		engines["espeak"] = e
+	} else {
+		engines["espeak"] = unavailable{err}
+	}
+	return pool.Serve(stdin, stdout, engines)
+}
+
+// unavailable is an engine that could not start; it answers every request
+// with the reason.
+type unavailable struct{ err error }
+
+func (u unavailable) Synthesize(context.Context, ttsc.SynthesisRequest) (*ttsc.Speech, error) {
+	return nil, u.err
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
+	metastudio "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/engine/espeak"
+	"github.com/openttsc/ttsc/internal/engine/pool"
+)
+
+// crashText makes the test engine host exit mid-synthesis, the way a C
+// library crash would.
+const crashText = "ENGINE-CRASH-NOW"
+
+// TestMain doubles as the engine host: the server under test starts this
+// test binary again with TTSC_TEST_ENGINE_HOST=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("TTSC_TEST_ENGINE_HOST") == "1" {
+		e, err := espeak.New()
+		if err != nil {
+			os.Exit(5)
+		}
+		if err := pool.Serve(os.Stdin, os.Stdout, map[string]ttsc.Engine{"espeak": crasher{e}}); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type crasher struct{ ttsc.Engine }
+
+func (c crasher) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
+	if strings.Contains(req.Text, crashText) {
+		os.Exit(3)
+	}
+	return c.Engine.Synthesize(ctx, req)
+}
+
+// clock is a settable clock for URL expiry tests.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// testServer is a running `ttsc serve` with one project's credentials.
+type testServer struct {
+	*Main
+	Clock  *clock
+	Stdout *bytes.Buffer
+	Cred   *ttsc.Credential
+}
+
+// startServer runs the real wiring on 127.0.0.1:0 with data in dir (a new
+// temporary directory when dir is empty).
+func startServer(t *testing.T, dir string) *testServer {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{Clock: &clock{}, Stdout: &bytes.Buffer{}}
+	c := DefaultServeConfig()
+	c.Addr = "127.0.0.1:0"
+	c.Data = dir
+	c.EngineWorkers = 2
+	c.SegmentTimeout = 20 * time.Second
+	c.ShutdownTimeout = 10 * time.Second
+	ts.Main = &Main{
+		Config: c,
+		Stdout: ts.Stdout,
+		Stderr: io.Discard,
+		Now:    ts.Clock.Now,
+		EngineCommand: func() *exec.Cmd {
+			cmd := exec.Command(exe, "-test.run=^$")
+			cmd.Env = append(os.Environ(), "TTSC_TEST_ENGINE_HOST=1")
+			cmd.Stderr = os.Stderr
+			return cmd
+		},
+	}
+	if testing.Verbose() {
+		ts.Main.Stderr = os.Stderr
+	}
+	if err := ts.Run(context.Background()); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := ts.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	ts.Cred, err = newCredential(context.Background(), ts.db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// client returns an official MetaStudio SDK client for cred.
+func (ts *testServer) client(t *testing.T, cred *ttsc.Credential) *metastudio.MetaStudioClient {
+	t.Helper()
+	c, err := basic.NewCredentialsBuilder().
+		WithAk(cred.AccessKey).
+		WithSk(cred.SecretKey).
+		WithProjectId(cred.ProjectID).
+		SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := metastudio.MetaStudioClientBuilder().
+		WithEndpoints([]string{ts.URL}).
+		WithCredential(c).
+		WithHttpConfig(config.DefaultHttpConfig().WithTimeout(30 * time.Second)).
+		SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return metastudio.NewMetaStudioClient(hc)
+}
+
+// do sends a raw request and decodes a JSON answer into v when v is not nil.
+func do(t *testing.T, req *http.Request, v any) *http.Response {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != nil {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("%s %s: status %d, body %q is not the expected JSON: %v", req.Method, req.URL.Path, resp.StatusCode, body, err)
+		}
+	}
+	return resp
+}

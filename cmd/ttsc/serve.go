@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/auth"
+	"github.com/openttsc/ttsc/internal/blob/diskblob"
+	"github.com/openttsc/ttsc/internal/engine/pool"
+	"github.com/openttsc/ttsc/internal/httpapi"
+	"github.com/openttsc/ttsc/internal/store/sqlitestore"
+	"github.com/openttsc/ttsc/internal/voices"
+	"github.com/openttsc/ttsc/internal/worker"
+)
+
+// ServeConfig is what `ttsc serve` reads from flags and TTSC_* variables.
+type ServeConfig struct {
+	// Addr is the listen address. Default 127.0.0.1:8080.
+	Addr string
+	// Data is the directory of the database, the audio files and the URL
+	// signing key. Default ./data.
+	Data string
+	// PublicURL is the base of download URLs. Default http://{Addr}.
+	PublicURL string
+	// EngineWorkers is the number of engine host processes. Default: the
+	// number of CPUs.
+	EngineWorkers int
+	// SegmentTimeout bounds one segment's synthesis. Default 30s.
+	SegmentTimeout time.Duration
+	// URLExpiry is how long download URLs stay valid. Default 1h.
+	URLExpiry time.Duration
+	// ShutdownTimeout is how long SIGTERM waits for running jobs before
+	// handing them back to the queue. Default 30s.
+	ShutdownTimeout time.Duration
+	// LogFormat is json or text. Default json.
+	LogFormat string
+}
+
+// Main is a running `ttsc serve`: the real wiring, usable from tests on
+// 127.0.0.1:0 with a temporary data directory.
+type Main struct {
+	Config ServeConfig
+	// Stdout receives the startup banner and first credentials.
+	Stdout io.Writer
+	// Stderr receives logs.
+	Stderr io.Writer
+	// EngineCommand starts one engine host. Default: this executable
+	// with the engine-host command.
+	EngineCommand func() *exec.Cmd
+	// Now is the clock of URL signing and authentication. Default time.Now.
+	Now func() time.Time
+
+	// URL is the base URL the server listens on, set by Run.
+	URL string
+
+	logger *slog.Logger
+	db     *sqlitestore.DB
+	pool   *pool.Pool
+	http   *http.Server
+	done   chan error
+}
+
+// DefaultServeConfig returns the defaults of `ttsc serve`.
+func DefaultServeConfig() ServeConfig {
+	return ServeConfig{
+		Addr:            "127.0.0.1:8080",
+		Data:            "./data",
+		EngineWorkers:   runtime.NumCPU(),
+		SegmentTimeout:  30 * time.Second,
+		URLExpiry:       time.Hour,
+		ShutdownTimeout: 30 * time.Second,
+		LogFormat:       "json",
+	}
+}
+
+// ParseFlags reads the command line and TTSC_* variables into m.Config.
+func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
+	c := DefaultServeConfig()
+	fs := newFlagSet("serve", "Runs the API server and the synthesis workers on the embedded database.", stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+	fs.StringVar(&c.Data, "data", c.Data, "data directory: database, audio files, URL signing key")
+	fs.StringVar(&c.PublicURL, "public-url", "", "base URL of download links (default http://ADDR)")
+	fs.IntVar(&c.EngineWorkers, "engine-workers", c.EngineWorkers, "engine host processes (default: number of CPUs)")
+	fs.DurationVar(&c.SegmentTimeout, "segment-timeout", c.SegmentTimeout, "longest synthesis of one segment before its engine host is replaced")
+	fs.DurationVar(&c.URLExpiry, "url-expiry", c.URLExpiry, "validity of download URLs")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for running jobs")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if c.EngineWorkers < 1 {
+		return fmt.Errorf("--engine-workers must be at least 1, got %d", c.EngineWorkers)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("--log-format must be json or text, got %q", c.LogFormat)
+	}
+	m.Config = c
+	return nil
+}
+
+// Run opens the data directory, starts the engine hosts, the workers and
+// the HTTP server, and returns once the server accepts connections.
+func (m *Main) Run(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	if m.Stdout == nil {
+		m.Stdout = io.Discard
+	}
+	if m.Stderr == nil {
+		m.Stderr = os.Stderr
+	}
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	if m.EngineCommand == nil {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		m.EngineCommand = func() *exec.Cmd { return exec.Command(exe, "engine-host") }
+	}
+	c := m.Config
+	m.logger = newLogger(m.Stderr, c.LogFormat)
+
+	if err := os.MkdirAll(c.Data, 0o750); err != nil {
+		return err
+	}
+	key, err := signingKey(filepath.Join(c.Data, "url-signing.key"))
+	if err != nil {
+		return err
+	}
+	blobs, err := diskblob.New(filepath.Join(c.Data, "blobs"))
+	if err != nil {
+		return err
+	}
+	m.pool, err = pool.New(pool.Config{
+		Workers:        c.EngineWorkers,
+		Command:        m.EngineCommand,
+		SegmentTimeout: c.SegmentTimeout,
+		Logger:         m.logger,
+	})
+	if err != nil {
+		return err
+	}
+	catalog := voices.Catalog()
+	// The worker needs the store and the store's queue needs the workers
+	// bundle; River takes workers until it starts.
+	workers := river.NewWorkers()
+	m.db, err = sqlitestore.Open(ctx, sqlitestore.Config{
+		Path:       filepath.Join(c.Data, "ttsc.db"),
+		Workers:    workers,
+		MaxWorkers: c.EngineWorkers * 2,
+		Now:        m.Now,
+		Logger:     m.logger,
+	})
+	if err != nil {
+		return err
+	}
+	w, err := worker.New(worker.Config{
+		Jobs:        m.db,
+		Blobs:       blobs,
+		Engine:      m.pool,
+		Voices:      voices.Lookup,
+		FailureCode: httpapi.FailureCode,
+		Logger:      m.logger,
+	})
+	if err != nil {
+		return err
+	}
+	river.AddWorker(workers, w)
+	if err := m.firstCredentials(ctx); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	m.URL = "http://" + ln.Addr().String()
+	public := c.PublicURL
+	if public == "" {
+		public = m.URL
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Jobs:        m.db,
+		Credentials: m.db,
+		Blobs:       blobs,
+		Voices:      catalog,
+		PublicURL:   public,
+		SigningKey:  key,
+		URLExpiry:   c.URLExpiry,
+		Ready:       m.db.Ping,
+		Now:         m.Now,
+		Logger:      m.logger,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := m.db.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	m.http = &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.http.Serve(ln) }()
+	fmt.Fprintf(m.Stdout, "ttsc serving on %s (data in %s, %d engine hosts)\n", m.URL, c.Data, c.EngineWorkers)
+	m.logger.Info("serving", "url", m.URL, "public_url", public, "data", c.Data, "engine_workers", c.EngineWorkers)
+	return nil
+}
+
+// Close stops accepting requests, lets running jobs finish within the
+// shutdown timeout (the rest go back to the queue), and releases
+// everything. It is safe to call more than once.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.http != nil {
+		errs = append(errs, m.http.Shutdown(ctx))
+		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.http = nil
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Stop(ctx))
+	}
+	if m.pool != nil {
+		errs = append(errs, m.pool.Close())
+		m.pool = nil
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+		m.db = nil
+	}
+	return errors.Join(errs...)
+}
+
+// firstCredentials creates a project and an access key pair when the data
+// directory has none, and prints them once.
+func (m *Main) firstCredentials(ctx context.Context) error {
+	existing, err := m.db.ListCredentials(ctx, "")
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	c, err := newCredential(ctx, m.db, "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, `First start: created a project and an access key pair. The secret key is shown only now.
+  project_id: %s
+  access_key: %s
+  secret_key: %s
+`, c.ProjectID, c.AccessKey, c.SecretKey)
+	return nil
+}
+
+// newCredential creates an access key pair for project, or for a new
+// project when project is empty.
+func newCredential(ctx context.Context, store ttsc.CredentialStore, project string) (*ttsc.Credential, error) {
+	var err error
+	if project == "" {
+		if project, err = auth.NewProjectID(); err != nil {
+			return nil, err
+		}
+	}
+	ak, err := auth.NewAccessKey()
+	if err != nil {
+		return nil, err
+	}
+	sk, err := auth.NewSecretKey()
+	if err != nil {
+		return nil, err
+	}
+	c := &ttsc.Credential{AccessKey: ak, SecretKey: sk, ProjectID: project}
+	if err := store.CreateCredential(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// signingKey reads the URL signing key, creating it (mode 0600) on first
+// start.
+func signingKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) < 16 {
+			return nil, fmt.Errorf("URL signing key %s must hold at least 16 bytes in hex", path)
+		}
+		return k, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// runServe is `ttsc serve`: it runs until SIGINT or SIGTERM.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	m := &Main{Stdout: stdout, Stderr: stderr}
+	if err := m.ParseFlags(args, stderr); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		m.logger.Info("shutting down", "timeout", m.Config.ShutdownTimeout.String())
+	case err := <-m.done:
+		m.done <- err
+	}
+	return m.Close()
+}

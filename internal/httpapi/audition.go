@@ -1,0 +1,204 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/openttsc/ttsc"
+)
+
+// auditionRequest is CreateTtsAuditionRequestBody.
+type auditionRequest struct {
+	Text                     *string `json:"text"`
+	TTSText                  *string `json:"tts_text"`
+	Emotion                  *string `json:"emotion"`
+	Speed                    *int32  `json:"speed"`
+	Pitch                    *int32  `json:"pitch"`
+	Volume                   *int32  `json:"volume"`
+	Channels                 *int32  `json:"channels"`
+	BusinessType             *string `json:"business_type"`
+	Style                    *string `json:"style"`
+	IsVocabularyConfigEnable *bool   `json:"is_vocabulary_config_enable"`
+}
+
+// auditionOptions are the request fields kept with the job for the worker
+// and for job records.
+type auditionOptions struct {
+	BusinessType             string `json:"business_type,omitempty"`
+	Style                    string `json:"style,omitempty"`
+	IsVocabularyConfigEnable *bool  `json:"is_vocabulary_config_enable,omitempty"`
+}
+
+type jobIDResponse struct {
+	JobID string `json:"job_id"`
+}
+
+func (s *Server) handleCreateAudition(w http.ResponseWriter, r *http.Request) error {
+	var req auditionRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	text, err := checkText("text", req.Text, true)
+	if err != nil {
+		return err
+	}
+	ttsText, err := checkText("tts_text", req.TTSText, false)
+	if err != nil {
+		return err
+	}
+	voice, err := s.voice("emotion", req.Emotion)
+	if err != nil {
+		return err
+	}
+	prosody, err := checkProsody(req.Speed, req.Pitch, req.Volume, req.Channels)
+	if err != nil {
+		return err
+	}
+	opts := auditionOptions{IsVocabularyConfigEnable: req.IsVocabularyConfigEnable}
+	if req.BusinessType != nil {
+		opts.BusinessType = *req.BusinessType
+	}
+	if req.Style != nil {
+		opts.Style = *req.Style
+	}
+	optJSON, err := json.Marshal(opts)
+	if err != nil {
+		return err
+	}
+	j := &ttsc.Job{
+		ID:        NewID(),
+		ProjectID: r.PathValue("project_id"),
+		Type:      ttsc.JobAudition,
+		State:     ttsc.JobWaiting,
+		VoiceID:   voice.ID,
+		Text:      text,
+		TTSText:   ttsText,
+		Prosody:   prosody,
+		Format:    ttsc.FormatWAV,
+		Priority:  0,
+		Options:   optJSON,
+	}
+	if err := s.cfg.Jobs.CreateJob(r.Context(), j); err != nil {
+		return err
+	}
+	s.logger(r).Info("job created", "job_id", j.ID, "type", j.Type, "voice", voice.ID, "runes", utf8.RuneCountInString(j.SynthesisText()))
+	return writeJSON(w, http.StatusOK, jobIDResponse{JobID: j.ID})
+}
+
+// auditionFileResponse is ShowTtsAuditionFileResponse.
+type auditionFileResponse struct {
+	IsFileComplete bool           `json:"is_file_complete"`
+	Code           string         `json:"code"`
+	Message        string         `json:"message"`
+	Files          []auditionFile `json:"files"`
+}
+
+type auditionFile struct {
+	DownloadURL string `json:"download_url"`
+}
+
+func (s *Server) handleShowAuditionFile(w http.ResponseWriter, r *http.Request) error {
+	j, err := s.job(r, ttsc.JobAudition)
+	if err != nil {
+		return err
+	}
+	resp := auditionFileResponse{
+		IsFileComplete: j.State.Ended(),
+		Code:           "0",
+		Message:        j.Message,
+		Files:          []auditionFile{},
+	}
+	if j.State == ttsc.JobFailed {
+		resp.Code = j.Code
+	}
+	for _, f := range j.Files {
+		if f.Kind != ttsc.FileAudio {
+			continue
+		}
+		u, err := s.downloadURL(r.Context(), f.Key)
+		if err != nil {
+			return err
+		}
+		resp.Files = append(resp.Files, auditionFile{DownloadURL: u})
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// job loads the job named in the path, which must be of type t.
+func (s *Server) job(r *http.Request, t ttsc.JobType) (*ttsc.Job, error) {
+	id := r.PathValue("job_id")
+	j, err := s.cfg.Jobs.Job(r.Context(), r.PathValue("project_id"), id)
+	if err != nil {
+		return nil, err
+	}
+	if j.Type != t {
+		return nil, ttsc.Errorf(ttsc.ENOTFOUND, "job %s not found", id)
+	}
+	return j, nil
+}
+
+// checkText validates a text field: 1 to ttsc.MaxTextRunes code points,
+// valid UTF-8, and not only white space when required.
+func checkText(field string, v *string, required bool) (string, error) {
+	if v == nil || *v == "" {
+		if required {
+			return "", ttsc.Errorf(ttsc.EINVALID, "field %s is required: 1 to %d characters", field, ttsc.MaxTextRunes)
+		}
+		return "", nil
+	}
+	if !utf8.ValidString(*v) {
+		return "", ttsc.Errorf(ttsc.EINVALID, "field %s is not valid UTF-8", field)
+	}
+	if n := utf8.RuneCountInString(*v); n > ttsc.MaxTextRunes {
+		return "", ttsc.Errorf(ttsc.EINVALID, "field %s is %d characters long; the limit is %d", field, n, ttsc.MaxTextRunes)
+	}
+	if strings.TrimSpace(*v) == "" {
+		return "", ttsc.Errorf(ttsc.EINVALID, "field %s has nothing to read: it is only white space", field)
+	}
+	return *v, nil
+}
+
+// checkProsody validates MetaStudio's audio parameters and fills defaults.
+func checkProsody(speed, pitch, volume, channels *int32) (ttsc.Prosody, error) {
+	for _, c := range []struct {
+		field    string
+		v        *int32
+		min, max int
+	}{
+		{"speed", speed, ttsc.SpeedMin, ttsc.SpeedMax},
+		{"pitch", pitch, ttsc.PitchMin, ttsc.PitchMax},
+		{"volume", volume, ttsc.VolumeMin, ttsc.VolumeMax},
+		{"channels", channels, ttsc.ChannelsMin, ttsc.ChannelsMax},
+	} {
+		if err := checkRange(c.field, c.v, c.min, c.max); err != nil {
+			return ttsc.Prosody{}, err
+		}
+	}
+	return ttsc.Prosody{
+		Speed:    intOr(speed, ttsc.SpeedDefault),
+		Pitch:    intOr(pitch, ttsc.PitchDefault),
+		Volume:   intOr(volume, ttsc.VolumeDefault),
+		Channels: intOr(channels, 1),
+	}, nil
+}
+
+// voice resolves a voice asset ID given in field.
+func (s *Server) voice(field string, id *string) (ttsc.Voice, error) {
+	if id == nil || *id == "" {
+		return ttsc.Voice{}, ttsc.Errorf(ttsc.EINVALID, "field %s is required: a voice asset ID (see GET /v1/{project_id}/digital-assets?asset_type=VOICE_MODEL)", field)
+	}
+	v, ok := s.voices[*id]
+	if !ok {
+		return ttsc.Voice{}, ttsc.Errorf(ttsc.ENOVOICE, "voice asset %q given in field %s does not exist", truncate(*id, 64), field)
+	}
+	return v, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"time"
+
+	"github.com/openttsc/ttsc"
+)
+
+// filesPrefix is where the server serves blobs through signed URLs.
+const filesPrefix = "/files/"
+
+// downloadURL returns a URL for the blob key that needs no other
+// authentication and expires after URLExpiry: the blob store's own
+// presigned URL where it has one, otherwise one signed by this server.
+func (s *Server) downloadURL(ctx context.Context, key string) (string, error) {
+	if p, ok := s.cfg.Blobs.(ttsc.Presigner); ok {
+		return p.PresignGet(ctx, key, s.cfg.URLExpiry)
+	}
+	exp := s.cfg.Now().Add(s.cfg.URLExpiry).Unix()
+	q := url.Values{}
+	q.Set("expires", strconv.FormatInt(exp, 10))
+	q.Set("signature", s.urlSignature(key, exp))
+	return s.cfg.PublicURL + filesPrefix + key + "?" + q.Encode(), nil
+}
+
+// urlSignature is HMAC-SHA256 over the key and the expiry, so neither can
+// be changed without the signing key.
+func (s *Server) urlSignature(key string, expires int64) string {
+	m := hmac.New(sha256.New, s.cfg.SigningKey)
+	m.Write([]byte("GET\n" + key + "\n" + strconv.FormatInt(expires, 10)))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) error {
+	key := r.PathValue("key")
+	q := r.URL.Query()
+	exp, err := strconv.ParseInt(q.Get("expires"), 10, 64)
+	if err != nil {
+		return ttsc.Errorf(codeURLDenied, "download URL has no valid expires parameter")
+	}
+	want := s.urlSignature(key, exp)
+	if !hmac.Equal([]byte(want), []byte(q.Get("signature"))) {
+		return ttsc.Errorf(codeURLDenied, "download URL signature does not match")
+	}
+	if s.cfg.Now().Unix() > exp {
+		return ttsc.Errorf(codeURLDenied, "download URL expired at %s; poll the job again for a fresh URL", time.Unix(exp, 0).UTC().Format(time.RFC3339))
+	}
+	b, err := s.cfg.Blobs.Open(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	w.Header().Set("Content-Type", contentType(key))
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	http.ServeContent(w, r, path.Base(key), b.ModTime, b)
+	return nil
+}
+
+func contentType(key string) string {
+	switch path.Ext(key) {
+	case ".wav":
+		return "audio/wav"
+	case ".mp3":
+		return "audio/mpeg"
+	case ".srt":
+		return "application/x-subrip"
+	case ".json":
+		return "application/json"
+	}
+	return "application/octet-stream"
+}

@@ -1,0 +1,211 @@
+// Package httpapi serves ttsc's REST API: MetaStudio's TTS operations under
+// /v1/{project_id}/, the voice assets clients pick from, and the signed
+// download URLs of job files.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/auth"
+)
+
+// Config configures a Server. Jobs, Credentials, Blobs and SigningKey are
+// required.
+type Config struct {
+	Jobs        ttsc.JobStore
+	Credentials ttsc.CredentialStore
+	Blobs       ttsc.BlobStore
+	// Voices is the catalogue of voices clients may use.
+	Voices []ttsc.Voice
+	// PublicURL is the base of download URLs, such as
+	// "https://tts.example.com"; it must reach this server.
+	PublicURL string
+	// SigningKey signs download URLs. Every API node must have the same key.
+	SigningKey []byte
+	// URLExpiry is how long a download URL stays valid. Default 1 hour.
+	URLExpiry time.Duration
+	// MaxBodyBytes bounds request bodies. Default 256 KiB.
+	MaxBodyBytes int64
+	// MaxSkew is how far X-Sdk-Date may be from the server's clock.
+	// Default 15 minutes.
+	MaxSkew time.Duration
+	// Ready reports whether the server can serve; nil means always.
+	Ready func(context.Context) error
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+	// Logger receives request logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.URLExpiry == 0 {
+		c.URLExpiry = time.Hour
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 256 << 10
+	}
+	if c.MaxSkew == 0 {
+		c.MaxSkew = 15 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Jobs == nil:
+		return errors.New("httpapi: Config.Jobs is required")
+	case c.Credentials == nil:
+		return errors.New("httpapi: Config.Credentials is required")
+	case c.Blobs == nil:
+		return errors.New("httpapi: Config.Blobs is required")
+	case len(c.SigningKey) < 16:
+		return errors.New("httpapi: Config.SigningKey must be at least 16 bytes")
+	case c.PublicURL == "":
+		return errors.New("httpapi: Config.PublicURL is required")
+	}
+	return nil
+}
+
+// Server is the HTTP API. It is an http.Handler.
+type Server struct {
+	cfg      Config
+	mux      *http.ServeMux
+	verifier *auth.Verifier
+	voices   map[string]ttsc.Voice
+	paths    map[string][]string // path pattern → methods, for 405 answers
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		mux:      http.NewServeMux(),
+		verifier: &auth.Verifier{Credentials: cfg.Credentials, Now: cfg.Now, MaxSkew: cfg.MaxSkew},
+		voices:   make(map[string]ttsc.Voice, len(cfg.Voices)),
+		paths:    map[string][]string{},
+	}
+	for _, v := range cfg.Voices {
+		s.voices[v.ID] = v
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.handle("GET", "/healthz", s.handleHealth, false)
+
+	s.handle("POST", "/v1/{project_id}/ttsc/audition", s.handleCreateAudition, true)
+	s.handle("GET", "/v1/{project_id}/ttsc/audition-file/{job_id}", s.handleShowAuditionFile, true)
+	s.handle("POST", "/v1/{project_id}/ttsc/check-voice-asset/{voice_asset_id}", s.handleCheckVoiceAsset, true)
+	s.handle("GET", "/v1/{project_id}/digital-assets", s.handleListAssets, true)
+	s.handle("GET", "/v1/{project_id}/digital-assets/{asset_id}", s.handleShowAsset, true)
+
+	s.handle("GET", filesPrefix+"{key...}", s.handleDownload, false)
+
+	// MetaStudio's body for unknown routes and methods, instead of
+	// ServeMux's plain text.
+	for path, methods := range s.paths {
+		allow := strings.Join(append(methods, "HEAD"), ", ")
+		s.mux.Handle(path, s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Allow", allow)
+			return ttsc.Errorf(codeNoMethod, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)
+		}))
+	}
+	s.mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return ttsc.Errorf(codeNoRoute, "no API at %s %s", r.Method, r.URL.Path)
+	}))
+}
+
+// handlerFunc is an HTTP handler that returns its error for one wrapper to
+// write.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle registers h for method and path. Handlers under /v1/{project_id}/
+// are authenticated when authenticated is set.
+func (s *Server) handle(method, path string, h handlerFunc, authenticated bool) {
+	if authenticated {
+		h = s.authenticate(h)
+	}
+	s.mux.Handle(method+" "+path, s.wrap(h))
+	s.paths[path] = append(s.paths[path], method)
+}
+
+// wrap turns a handlerFunc into an http.Handler that writes its error.
+func (s *Server) wrap(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// ServeHTTP gives every request an ID, echoed in X-Request-Id.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-Id")
+	if !validRequestID(id) {
+		id = newRequestID()
+	}
+	w.Header().Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(r.Context()); err != nil {
+			return &ttsc.Error{Code: ttsc.EUNAVAILABLE, Message: "not ready", Err: err}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write([]byte("{\"status\":\"ok\"}\n"))
+	return err
+}
+
+type requestIDKey struct{}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// validRequestID accepts caller-chosen IDs that are safe to echo and log.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c == '-' || c == '_' || c == '.' || c == ':' ||
+			'0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// NewID returns a new 32-character lowercase hex ID for jobs.
+func NewID() string { return newRequestID() }
