@@ -9,8 +9,12 @@ import (
 	"strings"
 )
 
-// errUsage reports that flag parsing failed and usage was printed.
-var errUsage = errors.New("usage")
+// errUsage reports that flag parsing failed and usage was printed;
+// errHelp that help was asked for and printed.
+var (
+	errUsage = errors.New("usage")
+	errHelp  = errors.New("help")
+)
 
 // newFlagSet returns a flag set whose errors and help go to stderr.
 func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
@@ -40,7 +44,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return errUsage
+			return errHelp
 		}
 		return errUsage
 	}
