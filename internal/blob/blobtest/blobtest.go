@@ -1,0 +1,124 @@
+// Package blobtest is the conformance suite every ttsc.BlobStore passes.
+package blobtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/openttsc/ttsc"
+)
+
+// Run exercises a blob store made fresh for each subtest by newStore.
+func Run(t *testing.T, newStore func(t *testing.T) ttsc.BlobStore) {
+	ctx := context.Background()
+	read := func(t *testing.T, s ttsc.BlobStore, key string) []byte {
+		t.Helper()
+		b, err := s.Open(ctx, key)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", key, err)
+		}
+		defer b.Close()
+		data, err := io.ReadAll(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(data)) != b.Size {
+			t.Errorf("Size %d, read %d bytes", b.Size, len(data))
+		}
+		return data
+	}
+
+	t.Run("OKPutOpen", func(t *testing.T) {
+		s := newStore(t)
+		want := []byte("RIFF....WAVE")
+		if err := s.Put(ctx, "p/j/audio-0000.wav", want, "audio/wav"); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, s, "p/j/audio-0000.wav"); !bytes.Equal(got, want) {
+			t.Errorf("read %q, want %q", got, want)
+		}
+	})
+	t.Run("OKReplace", func(t *testing.T) {
+		s := newStore(t)
+		for _, v := range []string{"first", "second"} {
+			if err := s.Put(ctx, "k", []byte(v), "text/plain"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := read(t, s, "k"); string(got) != "second" {
+			t.Errorf("read %q after replace, want second", got)
+		}
+	})
+	t.Run("OKSeek", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.Put(ctx, "a/b.bin", []byte("0123456789"), ""); err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Open(ctx, "a/b.bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if _, err := b.Seek(4, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 3)
+		if _, err := io.ReadFull(b, buf); err != nil || string(buf) != "456" {
+			t.Errorf("after Seek(4): %q, %v", buf, err)
+		}
+	})
+	t.Run("OKDeleteIdempotent", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.Put(ctx, "x/y.wav", []byte("1"), ""); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := s.Delete(ctx, "x/y.wav"); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+		}
+		if _, err := s.Open(ctx, "x/y.wav"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("Open after Delete: %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Open(ctx, "no/such.wav"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("Open: %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("ErrBadKey", func(t *testing.T) {
+		s := newStore(t)
+		for _, key := range []string{"", "../x", "/abs", "a//b", "A.wav", "a/../b", "a/./b", "a b", "a\\b", "x/"} {
+			if err := s.Put(ctx, key, []byte("1"), ""); ttsc.ErrorCode(err) != ttsc.EINVALID {
+				t.Errorf("Put(%q): %v, want EINVALID", key, err)
+			}
+			if _, err := s.Open(ctx, key); ttsc.ErrorCode(err) != ttsc.EINVALID {
+				t.Errorf("Open(%q): %v, want EINVALID", key, err)
+			}
+		}
+	})
+	t.Run("OKConcurrentPuts", func(t *testing.T) {
+		s := newStore(t)
+		var wg sync.WaitGroup
+		for i := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := s.Put(ctx, fmt.Sprintf("p/j/audio-%04d.wav", i), []byte(fmt.Sprint(i)), ""); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range 16 {
+			if got := read(t, s, fmt.Sprintf("p/j/audio-%04d.wav", i)); string(got) != fmt.Sprint(i) {
+				t.Errorf("blob %d holds %q", i, got)
+			}
+		}
+	})
+}

@@ -1,0 +1,165 @@
+// Package diskblob keeps job files as plain files under one directory:
+// the blob store of a single-machine ttsc.
+package diskblob
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/openttsc/ttsc"
+)
+
+// MaxKeyLen bounds blob keys.
+const MaxKeyLen = 512
+
+// Store is a ttsc.BlobStore on the local file system. All access goes
+// through an os.Root, so no key, symlink or race can reach a file outside
+// the directory.
+type Store struct {
+	root *os.Root
+	dir  string
+}
+
+var _ ttsc.BlobStore = (*Store)(nil)
+
+// New returns a store keeping blobs under dir, which it creates.
+func New(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{root: root, dir: dir}, nil
+}
+
+// Close releases the directory.
+func (s *Store) Close() error { return s.root.Close() }
+
+// ValidKey reports whether key is a blob key: segments of [a-z0-9._-]
+// separated by single slashes, none of them "." or "..", at most MaxKeyLen
+// bytes.
+func ValidKey(key string) error {
+	if key == "" || len(key) > MaxKeyLen {
+		return ttsc.Errorf(ttsc.EINVALID, "blob key must be 1 to %d bytes", MaxKeyLen)
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return ttsc.Errorf(ttsc.EINVALID, "blob key %q has an empty, \".\" or \"..\" segment", key)
+		}
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+				return ttsc.Errorf(ttsc.EINVALID, "blob key %q may only hold a-z, 0-9, '.', '_', '-' and '/'", key)
+			}
+		}
+	}
+	return nil
+}
+
+// Put writes data to a temporary file beside the blob, syncs it and
+// renames it into place, so readers see the old blob or the new one,
+// never a part.
+func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) (err error) {
+	defer ttsc.WrapOp(&err, "diskblob.Put")
+	if err := ValidKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dir := path.Dir(key)
+	if dir != "." {
+		if err := s.root.MkdirAll(dir, 0o750); err != nil {
+			return err
+		}
+	}
+	tmp := key + ".tmp-" + randSuffix()
+	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			s.root.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return s.root.Rename(tmp, key)
+}
+
+// Open returns the blob, or ENOTFOUND.
+func (s *Store) Open(ctx context.Context, key string) (b *ttsc.Blob, err error) {
+	defer ttsc.WrapOp(&err, "diskblob.Open")
+	if err := ValidKey(key); err != nil {
+		return nil, err
+	}
+	f, err := s.root.Open(key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ttsc.Errorf(ttsc.ENOTFOUND, "file %s not found", key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, ttsc.Errorf(ttsc.ENOTFOUND, "file %s not found", key)
+	}
+	return &ttsc.Blob{ReadSeekCloser: f, Size: st.Size(), ModTime: st.ModTime()}, nil
+}
+
+// Delete removes the blob and the directories it leaves empty.
+func (s *Store) Delete(ctx context.Context, key string) (err error) {
+	defer ttsc.WrapOp(&err, "diskblob.Delete")
+	if err := ValidKey(key); err != nil {
+		return err
+	}
+	if err := s.root.Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
+		if s.root.Remove(dir) != nil { // not empty, or gone
+			break
+		}
+	}
+	return nil
+}
+
+// Usage returns the bytes the blobs take.
+func (s *Store) Usage() (int64, error) {
+	var total int64
+	err := fs.WalkDir(s.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			total += info.Size()
+		}
+		return nil
+	})
+	return total, err
+}
