@@ -1,0 +1,100 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/openttsc/ttsc"
+)
+
+// CreateCredential stores an access key pair.
+func (db *DB) CreateCredential(ctx context.Context, c *ttsc.Credential) (err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.CreateCredential")
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
+	}
+	_, err = db.write.ExecContext(ctx, `INSERT INTO credentials (access_key, secret_key, project_id, created_at) VALUES (?, ?, ?, ?)`,
+		c.AccessKey, c.SecretKey, c.ProjectID, ms(c.CreatedAt))
+	return conflict(err, "access key %s exists", c.AccessKey)
+}
+
+// Credential returns the credential of an access key, with its secret.
+func (db *DB) Credential(ctx context.Context, accessKey string) (c *ttsc.Credential, err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.Credential")
+	c = &ttsc.Credential{AccessKey: accessKey}
+	var created int64
+	err = db.read.QueryRowContext(ctx, `SELECT secret_key, project_id, created_at FROM credentials WHERE access_key = ?`, accessKey).
+		Scan(&c.SecretKey, &c.ProjectID, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ttsc.Errorf(ttsc.ENOTFOUND, "access key %s not found", accessKey)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.CreatedAt = fromMS(created)
+	return c, nil
+}
+
+// ListCredentials lists access keys without secrets, oldest first.
+func (db *DB) ListCredentials(ctx context.Context, projectID string) (cs []*ttsc.Credential, err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.ListCredentials")
+	rows, err := db.read.QueryContext(ctx, `SELECT access_key, project_id, created_at FROM credentials
+		WHERE ? = '' OR project_id = ? ORDER BY created_at, access_key`, projectID, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c ttsc.Credential
+		var created int64
+		if err := rows.Scan(&c.AccessKey, &c.ProjectID, &created); err != nil {
+			return nil, err
+		}
+		c.CreatedAt = fromMS(created)
+		cs = append(cs, &c)
+	}
+	return cs, rows.Err()
+}
+
+// DeleteCredential removes an access key.
+func (db *DB) DeleteCredential(ctx context.Context, accessKey string) (err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.DeleteCredential")
+	res, err := db.write.ExecContext(ctx, `DELETE FROM credentials WHERE access_key = ?`, accessKey)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ttsc.Errorf(ttsc.ENOTFOUND, "access key %s not found", accessKey)
+	}
+	return nil
+}
+
+// CreateToken stores a token's hash.
+func (db *DB) CreateToken(ctx context.Context, t *ttsc.Token) (err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.CreateToken")
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
+	}
+	_, err = db.write.ExecContext(ctx, `INSERT INTO tokens (hash, project_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		t.Hash, t.ProjectID, ms(t.CreatedAt), ms(t.ExpiresAt))
+	return conflict(err, "token exists")
+}
+
+// Token returns an unexpired token by its hash.
+func (db *DB) Token(ctx context.Context, hash string, now time.Time) (t *ttsc.Token, err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.Token")
+	t = &ttsc.Token{Hash: hash}
+	var created, expires int64
+	err = db.read.QueryRowContext(ctx, `SELECT project_id, created_at, expires_at FROM tokens WHERE hash = ? AND expires_at > ?`,
+		hash, ms(now)).Scan(&t.ProjectID, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ttsc.Errorf(ttsc.ENOTFOUND, "token not found or expired")
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.ExpiresAt = fromMS(created), fromMS(expires)
+	return t, nil
+}

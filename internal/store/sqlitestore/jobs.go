@@ -1,0 +1,252 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/openttsc/ttsc"
+)
+
+// riverPriority maps a job priority, 0 (most urgent) to 10, onto River's
+// four levels, 1 (first) to 4. Previews use 0 and so always go first.
+func riverPriority(p int) int {
+	switch {
+	case p <= 0:
+		return 1
+	case p <= 3:
+		return 2
+	case p <= 6:
+		return 3
+	}
+	return 4
+}
+
+// CreateJob stores j and enqueues its synthesis in one transaction.
+func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.CreateJob")
+	now := db.cfg.Now().UTC()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs
+		(id, project_id, type, state, voice_id, text, tts_text, speed, pitch, volume, channels, format, priority, options, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		j.ID, j.ProjectID, string(j.Type), string(ttsc.JobWaiting), j.VoiceID, j.Text, j.TTSText,
+		j.Prosody.Speed, j.Prosody.Pitch, j.Prosody.Volume, j.Prosody.Channels, string(j.Format), j.Priority, j.Options,
+		ms(now), ms(now)); err != nil {
+		return conflict(err, "job %s exists", j.ID)
+	}
+	if _, err := db.river.InsertTx(ctx, tx, ttsc.SynthesisArgs{JobID: j.ID, ProjectID: j.ProjectID},
+		&river.InsertOpts{Priority: riverPriority(j.Priority)}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	j.State, j.CreatedAt, j.UpdatedAt = ttsc.JobWaiting, now.Truncate(time.Millisecond), now.Truncate(time.Millisecond)
+	return nil
+}
+
+const jobColumns = `id, project_id, type, state, voice_id, text, tts_text, speed, pitch, volume, channels, format,
+	priority, options, code, message, segments, created_at, updated_at, ended_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanJob(s scanner) (*ttsc.Job, error) {
+	var j ttsc.Job
+	var typ, state, format string
+	var created, updated, ended int64
+	if err := s.Scan(&j.ID, &j.ProjectID, &typ, &state, &j.VoiceID, &j.Text, &j.TTSText,
+		&j.Prosody.Speed, &j.Prosody.Pitch, &j.Prosody.Volume, &j.Prosody.Channels, &format,
+		&j.Priority, &j.Options, &j.Code, &j.Message, &j.Segments, &created, &updated, &ended); err != nil {
+		return nil, err
+	}
+	j.Type, j.State, j.Format = ttsc.JobType(typ), ttsc.JobState(state), ttsc.AudioFormat(format)
+	j.CreatedAt, j.UpdatedAt, j.EndedAt = fromMS(created), fromMS(updated), fromMS(ended)
+	return &j, nil
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Job returns a job of the project with its files.
+func (db *DB) Job(ctx context.Context, projectID, id string) (j *ttsc.Job, err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.Job")
+	return db.job(ctx, db.read, projectID, id)
+}
+
+func (db *DB) job(ctx context.Context, q querier, projectID, id string) (*ttsc.Job, error) {
+	j, err := scanJob(q.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ? AND project_id = ?`, id, projectID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ttsc.Errorf(ttsc.ENOTFOUND, "job %s not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if j.Files, err = files(ctx, q, id); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+func files(ctx context.Context, q querier, jobID string) ([]ttsc.File, error) {
+	rows, err := q.QueryContext(ctx, `SELECT kind, idx, key, content_type, size, duration_ms, created_at
+		FROM job_files WHERE job_id = ? ORDER BY kind, idx`, jobID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ttsc.File
+	for rows.Next() {
+		var f ttsc.File
+		var kind string
+		var created int64
+		if err := rows.Scan(&kind, &f.Index, &f.Key, &f.ContentType, &f.Size, &f.DurationMs, &created); err != nil {
+			return nil, err
+		}
+		f.Kind, f.CreatedAt = ttsc.FileKind(kind), fromMS(created)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// ListJobs returns the matching jobs, newest first, and their total count.
+func (db *DB) ListJobs(ctx context.Context, f ttsc.JobFilter) (jobs []*ttsc.Job, total int, err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.ListJobs")
+	where := []string{"project_id = ?"}
+	args := []any{f.ProjectID}
+	if f.ID != "" {
+		where, args = append(where, "id = ?"), append(args, f.ID)
+	}
+	if f.Type != "" {
+		where, args = append(where, "type = ?"), append(args, string(f.Type))
+	}
+	if !f.CreatedSince.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, ms(f.CreatedSince))
+	}
+	if !f.CreatedUntil.IsZero() {
+		where, args = append(where, "created_at <= ?"), append(args, ms(f.CreatedUntil))
+	}
+	cond := strings.Join(where, " AND ")
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+cond+
+		` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for _, j := range jobs {
+		if j.Files, err = files(ctx, db.read, j.ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return jobs, total, nil
+}
+
+// StartJob moves a waiting job to PROCESSING with its segment count.
+func (db *DB) StartJob(ctx context.Context, id string, segments int) (j *ttsc.Job, err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.StartJob")
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var project string
+	if err := tx.QueryRowContext(ctx, `SELECT project_id FROM jobs WHERE id = ?`, id).Scan(&project); errors.Is(err, sql.ErrNoRows) {
+		return nil, ttsc.Errorf(ttsc.ENOTFOUND, "job %s not found", id)
+	} else if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, segments = ?, updated_at = ?
+		WHERE id = ? AND state IN (?, ?)`,
+		string(ttsc.JobProcessing), segments, ms(db.cfg.Now()), id, string(ttsc.JobWaiting), string(ttsc.JobProcessing)); err != nil {
+		return nil, err
+	}
+	if j, err = db.job(ctx, tx, project, id); err != nil {
+		return nil, err
+	}
+	return j, tx.Commit()
+}
+
+// AddFile records a file; a second record of the same kind and index is
+// ignored.
+func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.AddFile")
+	res, err := db.write.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, created_at)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)
+		ON CONFLICT (job_id, kind, idx) DO NOTHING`,
+		jobID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, ms(db.cfg.Now()), jobID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var exists int
+		if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, jobID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return ttsc.Errorf(ttsc.ENOTFOUND, "job %s not found", jobID)
+		}
+	}
+	return nil
+}
+
+// EndJob moves a job that has not ended to state.
+func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) (err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.EndJob")
+	if !state.Ended() {
+		return ttsc.Errorf(ttsc.EINVALID, "EndJob needs a final state, got %s", state)
+	}
+	now := ms(db.cfg.Now())
+	res, err := db.write.ExecContext(ctx, `UPDATE jobs SET state = ?, code = ?, message = ?, ended_at = ?, updated_at = ?
+		WHERE id = ? AND state NOT IN (?, ?)`,
+		string(state), code, message, now, now, id, string(ttsc.JobSucceeded), string(ttsc.JobFailed))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var exists int
+		if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, id).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return ttsc.Errorf(ttsc.ENOTFOUND, "job %s not found", id)
+		}
+	}
+	return nil
+}
+
+// conflict turns a uniqueness violation into ECONFLICT.
+func conflict(err error, format string, args ...any) error {
+	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		return &ttsc.Error{Code: ttsc.ECONFLICT, Message: fmt.Sprintf(format, args...), Err: err}
+	}
+	return err
+}
