@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,9 @@ import (
 
 	"github.com/openttsc/ttsc"
 )
+
+// readConns is the size of the reader pool.
+const readConns = 4
 
 //go:embed migration/*.sql
 var migrations embed.FS
@@ -66,16 +70,27 @@ var (
 	_ ttsc.CredentialStore = (*DB)(nil)
 )
 
-func dsn(path string, readOnly bool) string {
+// dsn returns the modernc.org/sqlite data source name of the database at
+// path: WAL so that readers never wait for the writer, a busy timeout for
+// other processes (the CLI) holding the write lock, foreign keys on. The
+// writer begins transactions IMMEDIATE, taking the write lock up front, so
+// a transaction never fails to upgrade from read to write; readers are
+// query_only.
+func dsn(path string, reader bool) string {
 	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
+	if !reader {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	if readOnly {
+	if reader {
 		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
 	}
-	q.Set("_txlock", "immediate")
+	// SQLite decodes %XX in URI file names; escape what would end the path.
+	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -112,17 +127,24 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		write.Close()
 		return nil, err
 	}
-	db.read.SetMaxOpenConns(4)
+	db.read.SetMaxOpenConns(readConns)
+	db.read.SetMaxIdleConns(readConns)
 
 	rc := &river.Config{
 		Logger:               cfg.Logger,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		// SQLite has no LISTEN/NOTIFY: River's driver polls an outbox
-		// every 50 ms. Polling for jobs as often keeps previews fast
-		// without loading the single writer much.
-		FetchCooldown:     5 * time.Millisecond,
-		FetchPollInterval: 20 * time.Millisecond,
+		// SQLite has no LISTEN/NOTIFY: River's SQLite listener polls a
+		// notification table every 50 ms, which tells the producer of a
+		// job inserted by this process (measured: a new job starts
+		// 20 ms after CreateJob at the median, 36 ms at p90, against
+		// 37 and 58 ms when polling only). The poll interval is the
+		// fallback for jobs inserted by other processes and for
+		// retries; the cooldown lets a producer with free slots fetch
+		// again soon after a fetch, so a burst starts without waiting.
+		// River's minimum for both is 1 ms.
+		FetchCooldown:     20 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
 		MaxAttempts:       3,
 	}
 	if cfg.Workers != nil {

@@ -1,0 +1,152 @@
+package pool
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unsafe"
+
+	"github.com/openttsc/ttsc"
+)
+
+// The protocol between the pool and a host is a stream of frames on the
+// host's stdin and stdout. A frame is a 4-byte big-endian length and that
+// many bytes. The pool sends one JSON request frame; the host answers with
+// a JSON response frame and then a binary frame holding the audio as
+// little-endian 16-bit samples (empty on error). Requests carry a
+// sequence number that the response repeats.
+
+// maxFrame bounds a frame so a corrupt length cannot exhaust memory: ten
+// minutes of 22 kHz audio.
+const maxFrame = 64 << 20
+
+type request struct {
+	Seq    uint64 `json:"seq"`
+	Engine string `json:"engine"`
+	Voice  string `json:"voice"`
+	Text   string `json:"text"`
+	Speed  int    `json:"speed"`
+	Pitch  int    `json:"pitch"`
+}
+
+type response struct {
+	Seq          uint64           `json:"seq"`
+	SampleRate   int              `json:"sample_rate"`
+	Words        []ttsc.WordEvent `json:"words,omitempty"`
+	ErrorCode    string           `json:"error_code,omitempty"`
+	ErrorMessage string           `json:"error_message,omitempty"`
+}
+
+func writeFrame(w *bufio.Writer, b []byte) error {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+func readFrame(r *bufio.Reader) ([]byte, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > maxFrame {
+		return nil, fmt.Errorf("frame of %d bytes is over the %d-byte limit", size, maxFrame)
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(r, b); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+func writeJSONFrame(w *bufio.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeFrame(w, b)
+}
+
+// samplesBytes views samples as little-endian bytes without copying.
+func samplesBytes(s []int16) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	if !littleEndian {
+		b := make([]byte, 2*len(s))
+		for i, v := range s {
+			binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
+		}
+		return b
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 2*len(s))
+}
+
+func bytesSamples(b []byte) []int16 {
+	s := make([]int16, len(b)/2)
+	for i := range s {
+		s[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+	}
+	return s
+}
+
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// Serve is the host side: it answers requests from in on out until in
+// ends, dispatching each to the engine named in the request. Engines run
+// one request at a time. `ttsc engine-host` calls it with stdin and
+// stdout.
+func Serve(in io.Reader, out io.Writer, engines map[string]ttsc.Engine) error {
+	r := bufio.NewReaderSize(in, 64<<10)
+	w := bufio.NewWriterSize(out, 256<<10)
+	for {
+		b, err := readFrame(r)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var req request
+		if err := json.Unmarshal(b, &req); err != nil {
+			return fmt.Errorf("engine host: bad request frame: %w", err)
+		}
+		resp := response{Seq: req.Seq}
+		var samples []int16
+		if e, ok := engines[req.Engine]; !ok {
+			resp.ErrorCode, resp.ErrorMessage = ttsc.EINVALID, fmt.Sprintf("this engine host has no engine %q", req.Engine)
+		} else {
+			sp, err := e.Synthesize(context.Background(), ttsc.SynthesisRequest{
+				Engine: req.Engine, Voice: req.Voice, Text: req.Text, Speed: req.Speed, Pitch: req.Pitch,
+			})
+			if err != nil {
+				resp.ErrorCode, resp.ErrorMessage = ttsc.ErrorCode(err), ttsc.ErrorMessage(err)
+			} else {
+				resp.SampleRate, resp.Words, samples = sp.SampleRate, sp.Words, sp.Samples
+			}
+		}
+		if err := writeJSONFrame(w, resp); err != nil {
+			return err
+		}
+		if err := writeFrame(w, samplesBytes(samples)); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+}
