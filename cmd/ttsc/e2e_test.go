@@ -594,9 +594,18 @@ func TestDownloadURLs(t *testing.T) {
 		if res.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "expired") {
 			t.Errorf("expired URL: status %d %s, want 403 saying it expired", res.StatusCode, b)
 		}
-		// A fresh poll signs a fresh URL that works at the new time.
-		again := waitAudition(t, c, *created.JobId)
-		fresh := (*again.Files)[0].DownloadUrl
+		// A fresh poll (signed at the server's new time) signs a fresh URL
+		// that works.
+		var again struct {
+			Files []struct {
+				DownloadURL string `json:"download_url"`
+			} `json:"files"`
+		}
+		do(t, ts.signedRequest(t, "GET", "/v1/"+ts.Cred.ProjectID+"/ttsc/audition-file/"+*created.JobId, "", "", ts.Clock.Now()), &again)
+		if len(again.Files) == 0 {
+			t.Fatal("no files on the fresh poll")
+		}
+		fresh := again.Files[0].DownloadURL
 		if fresh == u {
 			t.Error("the poll after expiry returned the same URL")
 		}

@@ -13,6 +13,9 @@ import (
 	"github.com/openttsc/ttsc"
 )
 
+// maxAttempts is how often River runs a job before it gives up on it.
+const maxAttempts = 3
+
 // riverPriority maps a job priority, 0 (most urgent) to 10, onto River's
 // four levels, 1 (first) to 4. Previews use 0 and so always go first.
 func riverPriority(p int) int {
@@ -45,7 +48,7 @@ func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
 		return conflict(err, "job %s exists", j.ID)
 	}
 	if _, err := db.river.InsertTx(ctx, tx, ttsc.SynthesisArgs{JobID: j.ID, ProjectID: j.ProjectID},
-		&river.InsertOpts{Priority: riverPriority(j.Priority)}); err != nil {
+		&river.InsertOpts{Priority: riverPriority(j.Priority), MaxAttempts: maxAttempts}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -162,15 +165,54 @@ func (db *DB) ListJobs(ctx context.Context, f ttsc.JobFilter) (jobs []*ttsc.Job,
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	for _, j := range jobs {
-		if j.Files, err = files(ctx, db.read, j.ID); err != nil {
-			return nil, 0, err
-		}
+	if err := db.listFiles(ctx, jobs); err != nil {
+		return nil, 0, err
 	}
 	return jobs, total, nil
 }
 
-// StartJob moves a waiting job to PROCESSING with its segment count.
+// listFiles loads the files of jobs, a few hundred jobs per query.
+func (db *DB) listFiles(ctx context.Context, jobs []*ttsc.Job) error {
+	const chunk = 500 // well under SQLite's limit on query parameters
+	for len(jobs) > 0 {
+		n := min(len(jobs), chunk)
+		if err := db.listFilesOf(ctx, jobs[:n]); err != nil {
+			return err
+		}
+		jobs = jobs[n:]
+	}
+	return nil
+}
+
+func (db *DB) listFilesOf(ctx context.Context, jobs []*ttsc.Job) error {
+	byID := make(map[string]*ttsc.Job, len(jobs))
+	args := make([]any, len(jobs))
+	for i, j := range jobs {
+		byID[j.ID], args[i] = j, j.ID
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT job_id, kind, idx, key, content_type, size, duration_ms, created_at
+		FROM job_files WHERE job_id IN (?`+strings.Repeat(", ?", len(jobs)-1)+`) ORDER BY job_id, kind, idx`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f ttsc.File
+		var jobID, kind string
+		var created int64
+		if err := rows.Scan(&jobID, &kind, &f.Index, &f.Key, &f.ContentType, &f.Size, &f.DurationMs, &created); err != nil {
+			return err
+		}
+		f.Kind, f.CreatedAt = ttsc.FileKind(kind), fromMS(created)
+		j := byID[jobID]
+		j.Files = append(j.Files, f)
+	}
+	return rows.Err()
+}
+
+// StartJob moves a waiting job to PROCESSING with its segment count. A
+// job already PROCESSING (a retry) is returned as it is, except that a
+// segment count still 0 is recorded; an ended job is returned unchanged.
 func (db *DB) StartJob(ctx context.Context, id string, segments int) (j *ttsc.Job, err error) {
 	defer ttsc.WrapOp(&err, "sqlitestore.StartJob")
 	tx, err := db.write.BeginTx(ctx, nil)
@@ -185,7 +227,7 @@ func (db *DB) StartJob(ctx context.Context, id string, segments int) (j *ttsc.Jo
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, segments = ?, updated_at = ?
-		WHERE id = ? AND state IN (?, ?)`,
+		WHERE id = ? AND (state = ? OR state = ? AND segments = 0)`,
 		string(ttsc.JobProcessing), segments, ms(db.cfg.Now()), id, string(ttsc.JobWaiting), string(ttsc.JobProcessing)); err != nil {
 		return nil, err
 	}
