@@ -136,10 +136,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		m.EngineCommand = func() *exec.Cmd { return exec.Command(exe, "engine-host") }
+		m.EngineCommand = func() *exec.Cmd {
+			cmd := exec.Command(exe, "engine-host")
+			cmd.Stderr = m.Stderr
+			return cmd
+		}
 	}
 	c := m.Config
-	m.logger = newLogger(m.Stderr, c.LogFormat)
+	m.logger = newLogger(m.Stderr, c.LogFormat, slog.LevelInfo)
 
 	if err := os.MkdirAll(c.Data, 0o750); err != nil {
 		return err
@@ -170,7 +174,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Workers:    workers,
 		MaxWorkers: c.EngineWorkers * 2,
 		Now:        m.Now,
-		Logger:     m.logger,
+		// River reports routine progress at info level; keep warnings.
+		Logger: newLogger(m.Stderr, c.LogFormat, slog.LevelWarn),
 	})
 	if err != nil {
 		return err
@@ -331,11 +336,12 @@ func signingKey(path string) ([]byte, error) {
 	return k, nil
 }
 
-func newLogger(w io.Writer, format string) *slog.Logger {
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil))
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // runServe is `ttsc serve`: it runs until SIGINT or SIGTERM.

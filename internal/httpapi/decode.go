@@ -99,5 +99,7 @@ func intOr(v *int32, def int) int {
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // URLs with & stay readable for curl users
+	return enc.Encode(v)
 }

@@ -41,16 +41,23 @@ func New(dir string) (*Store, error) {
 // Close releases the directory.
 func (s *Store) Close() error { return s.root.Close() }
 
+// maxSegmentLen bounds one segment of a key, leaving room under the file
+// name limit of common file systems (255 bytes) for the temporary suffix.
+const maxSegmentLen = 200
+
 // ValidKey reports whether key is a blob key: segments of [a-z0-9._-]
 // separated by single slashes, none of them "." or "..", at most MaxKeyLen
-// bytes.
+// bytes, each segment at most 200. It returns an EINVALID error if not.
 func ValidKey(key string) error {
 	if key == "" || len(key) > MaxKeyLen {
 		return ttsc.Errorf(ttsc.EINVALID, "blob key must be 1 to %d bytes", MaxKeyLen)
 	}
-	for _, seg := range strings.Split(key, "/") {
+	for seg := range strings.SplitSeq(key, "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return ttsc.Errorf(ttsc.EINVALID, "blob key %q has an empty, \".\" or \"..\" segment", key)
+		}
+		if len(seg) > maxSegmentLen {
+			return ttsc.Errorf(ttsc.EINVALID, "blob key %q has a segment over %d bytes", key, maxSegmentLen)
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]
@@ -61,6 +68,11 @@ func ValidKey(key string) error {
 	}
 	return nil
 }
+
+// tmpMark separates a key from the random suffix of its temporary file.
+// No key contains it, so a temporary file never collides with a blob and
+// cannot be opened as one.
+const tmpMark = "~tmp-"
 
 // Put writes data to a temporary file beside the blob, syncs it and
 // renames it into place, so readers see the old blob or the new one,
@@ -73,14 +85,8 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	dir := path.Dir(key)
-	if dir != "." {
-		if err := s.root.MkdirAll(dir, 0o750); err != nil {
-			return err
-		}
-	}
-	tmp := key + ".tmp-" + randSuffix()
-	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	tmp := key + tmpMark + randSuffix()
+	f, err := s.createTemp(key, tmp)
 	if err != nil {
 		return err
 	}
@@ -100,7 +106,40 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return s.root.Rename(tmp, key)
+	if err := s.root.Rename(tmp, key); err != nil {
+		return err
+	}
+	s.syncDir(path.Dir(key))
+	return nil
+}
+
+// createTemp creates the temporary file tmp and the directories of key. A
+// concurrent Delete may remove a directory it has just made, once it is
+// empty; creating the file is then tried again.
+func (s *Store) createTemp(key, tmp string) (*os.File, error) {
+	dir := path.Dir(key)
+	for attempt := 0; ; attempt++ {
+		var f *os.File
+		err := error(nil)
+		if dir != "." {
+			err = s.root.MkdirAll(dir, 0o750)
+		}
+		if err == nil {
+			f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+		}
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 100 {
+			return f, err
+		}
+	}
+}
+
+// syncDir makes a rename in dir durable. Failure only risks losing the
+// rename in a power cut, so it is ignored.
+func (s *Store) syncDir(dir string) {
+	if d, err := s.root.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }
 
 // Open returns the blob, or ENOTFOUND.
@@ -133,6 +172,9 @@ func (s *Store) Delete(ctx context.Context, key string) (err error) {
 	defer ttsc.WrapOp(&err, "diskblob.Delete")
 	if err := ValidKey(key); err != nil {
 		return err
+	}
+	if st, err := s.root.Lstat(key); err == nil && st.IsDir() {
+		return nil // a directory of other blobs, not a blob
 	}
 	if err := s.root.Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

@@ -2,9 +2,12 @@ package diskblob
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/openttsc/ttsc"
@@ -25,43 +28,183 @@ func TestConformance(t *testing.T) {
 	blobtest.Run(t, func(t *testing.T) ttsc.BlobStore { return newStore(t) })
 }
 
+// files lists every file and directory under dir.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func TestNoLeftovers(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	if err := s.Put(ctx, "p/j/a.wav", []byte("data"), ""); err != nil {
+	for range 3 {
+		if err := s.Put(ctx, "p/j/a.wav", []byte("data"), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Put(ctx, "p/k/b.wav", []byte("data"), ""); err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := os.ReadDir(filepath.Join(s.dir, "p", "j"))
-	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
-			t.Errorf("temporary file %s left behind", e.Name())
-		}
+	got := strings.Join(files(t, s.dir), " ")
+	if want := "p p/j p/j/a.wav p/k p/k/b.wav"; got != want {
+		t.Errorf("files after Put: %s; want %s", got, want)
 	}
 	if err := s.Delete(ctx, "p/j/a.wav"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(s.dir, "p")); !os.IsNotExist(err) {
-		t.Errorf("empty directories left after Delete: %v", err)
+	if got := strings.Join(files(t, s.dir), " "); got != "p p/k p/k/b.wav" {
+		t.Errorf("files after one Delete: %s", got)
+	}
+	if err := s.Delete(ctx, "p/k/b.wav"); err != nil {
+		t.Fatal(err)
+	}
+	if got := files(t, s.dir); len(got) != 0 {
+		t.Errorf("files left after deleting every blob: %v", got)
+	}
+	if _, err := os.Stat(s.dir); err != nil {
+		t.Errorf("Delete removed the store directory: %v", err)
 	}
 	if n, err := s.Usage(); err != nil || n != 0 {
 		t.Errorf("Usage = %d, %v; want 0", n, err)
 	}
 }
 
+func TestFailedPutLeavesNothing(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.Put(ctx, "p/j/x", []byte("1"), ""); err != nil {
+		t.Fatal(err)
+	}
+	// p/j/x is a file, so p/j/x/y cannot be created.
+	if err := s.Put(ctx, "p/j/x/y", []byte("2"), ""); err == nil {
+		t.Fatal("Put under a file succeeded")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Put(cctx, "p/j/z", []byte("3"), ""); err == nil {
+		t.Error("Put with a cancelled context succeeded")
+	}
+	if got := strings.Join(files(t, s.dir), " "); got != "p p/j p/j/x" {
+		t.Errorf("files: %s", got)
+	}
+}
+
+func TestDeleteDirectoryKey(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.Put(ctx, "p/j/a.wav", []byte("1"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "p/j"); err != nil {
+		t.Errorf("Delete of a directory: %v", err)
+	}
+	if _, err := s.Open(ctx, "p/j"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+		t.Errorf("Open of a directory: %v, want ENOTFOUND", err)
+	}
+	if _, err := s.Open(ctx, "p/j/a.wav"); err != nil {
+		t.Errorf("blob under the directory: %v", err)
+	}
+}
+
+func TestKeyLimits(t *testing.T) {
+	ctx := context.Background()
+	seg := strings.Repeat("a", maxSegmentLen)
+	long := strings.Repeat(seg+"/", 3)[:MaxKeyLen-1] + "b"
+	for key, ok := range map[string]bool{
+		seg:            true,
+		seg + "a":      false,
+		long:           true,
+		long + "c":     false,
+		"a~tmp-123456": false,
+	} {
+		err := newStore(t).Put(ctx, key, []byte("x"), "")
+		if ok && err != nil || !ok && ttsc.ErrorCode(err) != ttsc.EINVALID {
+			t.Errorf("Put of a %d-byte key: %v (want ok %v)", len(key), err, ok)
+		}
+	}
+}
+
 func TestSymlinkEscape(t *testing.T) {
 	s := newStore(t)
+	ctx := context.Background()
 	outside := t.TempDir()
-	if err := os.WriteFile(filepath.Join(outside, "secret.wav"), []byte("secret"), 0o600); err != nil {
+	secret := filepath.Join(outside, "secret.wav")
+	if err := os.WriteFile(secret, []byte("secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(outside, filepath.Join(s.dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := s.Open(context.Background(), "link/secret.wav"); err == nil {
-		b.Close()
-		t.Fatal("read a file outside the store through a symlink")
+	if err := os.Symlink(secret, filepath.Join(s.dir, "file.wav")); err != nil {
+		t.Fatal(err)
 	}
-	if err := s.Put(context.Background(), "link/new.wav", []byte("x"), ""); err == nil {
+	for _, key := range []string{"link/secret.wav", "file.wav"} {
+		if b, err := s.Open(ctx, key); err == nil {
+			data, _ := io.ReadAll(b)
+			b.Close()
+			t.Errorf("Open(%q) read %q outside the store through a symlink", key, data)
+		}
+	}
+	if err := s.Put(ctx, "link/new.wav", []byte("x"), ""); err == nil {
 		t.Error("wrote outside the store through a symlink")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "new.wav")); err == nil {
+		t.Error("a file appeared outside the store")
+	}
+	if err := s.Delete(ctx, "link/secret.wav"); err == nil {
+		t.Log("Delete through a directory symlink reported success")
+	}
+	if data, err := os.ReadFile(secret); err != nil || string(data) != "secret" {
+		t.Errorf("file outside the store after Delete through a symlink: %q, %v", data, err)
+	}
+	// Replacing a symlinked blob replaces the link, not its target.
+	if err := s.Put(ctx, "file.wav", []byte("new"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(secret); err != nil || string(data) != "secret" {
+		t.Errorf("Put over a symlink wrote its target: %q, %v", data, err)
+	}
+}
+
+// TestPutDeleteRace puts and deletes blobs that share directories at the
+// same time: a Delete removing an emptied directory must not fail a Put.
+func TestPutDeleteRace(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				key := fmt.Sprintf("p/j/%d-%d.wav", w, i)
+				if err := s.Put(ctx, key, []byte("x"), ""); err != nil {
+					t.Errorf("Put(%s): %v", key, err)
+					return
+				}
+				if err := s.Delete(ctx, key); err != nil {
+					t.Errorf("Delete(%s): %v", key, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := files(t, s.dir); len(got) != 0 {
+		t.Errorf("files left: %v", got)
 	}
 }

@@ -2,11 +2,15 @@ package sqlitestore
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/store/storetest"
@@ -120,7 +124,19 @@ func TestReadsDuringWrite(t *testing.T) {
 	rctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if _, err := db.Job(rctx, "p", "j"); err != nil {
-		t.Errorf("read while a write transaction is open: %v", err)
+		t.Errorf("Job while a write transaction is open: %v", err)
+	}
+	if _, _, err := db.ListJobs(rctx, ttsc.JobFilter{ProjectID: "p"}); err != nil {
+		t.Errorf("ListJobs while a write transaction is open: %v", err)
+	}
+	if _, err := db.ListCredentials(rctx, ""); err != nil {
+		t.Errorf("ListCredentials while a write transaction is open: %v", err)
+	}
+	if _, err := db.Token(rctx, "h", time.Now()); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+		t.Errorf("Token while a write transaction is open: %v", err)
+	}
+	if err := db.Ping(rctx); err != nil {
+		t.Errorf("Ping while a write transaction is open: %v", err)
 	}
 }
 
@@ -134,5 +150,240 @@ func TestReopen(t *testing.T) {
 	again := open(t, Config{Path: path})
 	if _, err := again.Credential(context.Background(), "A"); err != nil {
 		t.Errorf("after reopening: %v", err)
+	}
+}
+
+func TestCreateJobQueueArgs(t *testing.T) {
+	db := open(t, Config{})
+	ctx := context.Background()
+	want := map[int]int{0: 1, 1: 2, 3: 2, 4: 3, 6: 3, 7: 4, 10: 4}
+	for p := range want {
+		id := fmt.Sprintf("j%02d", p)
+		if err := db.CreateJob(ctx, &ttsc.Job{ID: id, ProjectID: "proj", Type: ttsc.JobAsync, Priority: p, Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatWAV}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := db.River().JobList(ctx, river.NewJobListParams().First(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Jobs) != len(want) {
+		t.Fatalf("%d queue jobs, want %d", len(res.Jobs), len(want))
+	}
+	for _, rj := range res.Jobs {
+		var args ttsc.SynthesisArgs
+		if err := json.Unmarshal(rj.EncodedArgs, &args); err != nil {
+			t.Fatal(err)
+		}
+		var p int
+		fmt.Sscanf(args.JobID, "j%d", &p)
+		if args.ProjectID != "proj" || rj.Priority != want[p] || rj.MaxAttempts != 3 || rj.Queue != river.QueueDefault || rj.State != rivertype.JobStateAvailable {
+			t.Errorf("job %s (priority %d): args %+v, River priority %d (want %d), max attempts %d, queue %s, state %s",
+				args.JobID, p, args, rj.Priority, want[p], rj.MaxAttempts, rj.Queue, rj.State)
+		}
+	}
+}
+
+func TestNow(t *testing.T) {
+	at := time.Date(2026, 5, 4, 3, 2, 1, 987654321, time.FixedZone("CST", 8*3600))
+	db := open(t, Config{Now: func() time.Time { return at }})
+	ctx := context.Background()
+	j := &ttsc.Job{ID: "j", ProjectID: "p", Type: ttsc.JobAsync, Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatWAV}
+	if err := db.CreateJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2026, 5, 3, 19, 2, 1, 987000000, time.UTC)
+	if j.CreatedAt != want || j.UpdatedAt != want {
+		t.Errorf("CreateJob set CreatedAt %v, UpdatedAt %v; want %v", j.CreatedAt, j.UpdatedAt, want)
+	}
+	if err := db.AddFile(ctx, "j", ttsc.File{Kind: ttsc.FileAudio, Key: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EndJob(ctx, "j", ttsc.JobSucceeded, "0", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Job(ctx, "p", "j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CreatedAt != want || got.UpdatedAt != want || got.EndedAt != want || got.Files[0].CreatedAt != want {
+		t.Errorf("stored times %v %v %v %v, want %v", got.CreatedAt, got.UpdatedAt, got.EndedAt, got.Files[0].CreatedAt, want)
+	}
+	c := &ttsc.Credential{AccessKey: "A", SecretKey: "S", ProjectID: "p"}
+	if err := db.CreateCredential(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if c.CreatedAt != want {
+		t.Errorf("credential CreatedAt %v, want %v", c.CreatedAt, want)
+	}
+}
+
+func TestLifecycleCalls(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, Config{})
+	if err := db.Stop(ctx); err != nil {
+		t.Errorf("Stop before Start: %v", err)
+	}
+	if err := db.Start(ctx); err != nil {
+		t.Errorf("Start of an insert-only DB: %v", err)
+	}
+	if err := db.Stop(ctx); err != nil {
+		t.Errorf("Stop of an insert-only DB: %v", err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := db.Ping(ctx); err == nil {
+		t.Error("Ping after Close succeeded")
+	}
+
+	// A DB with workers but MaxWorkers 0 inserts only too.
+	workers := river.NewWorkers()
+	db = open(t, Config{Workers: workers})
+	river.AddWorker(workers, &endWorker{db: db})
+	if err := db.Start(ctx); err != nil {
+		t.Errorf("Start with MaxWorkers 0: %v", err)
+	}
+	if err := db.CreateJob(ctx, &ttsc.Job{ID: "j", ProjectID: "p", Type: ttsc.JobAsync, Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatWAV}); err != nil {
+		t.Errorf("CreateJob: %v", err)
+	}
+	if _, err := Open(ctx, Config{}); err == nil {
+		t.Error("Open without a path succeeded")
+	}
+}
+
+// blockWorker starts its job, then waits for its context to end.
+type blockWorker struct {
+	river.WorkerDefaults[ttsc.SynthesisArgs]
+	db      *DB
+	started chan string
+}
+
+func (w *blockWorker) Work(ctx context.Context, j *river.Job[ttsc.SynthesisArgs]) error {
+	if _, err := w.db.StartJob(ctx, j.Args.JobID, 1); err != nil {
+		return err
+	}
+	w.started <- j.Args.JobID
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestStopCancelsAndRetries stops a DB whose job never finishes: Stop
+// gives up when its context ends, cancels the job, and a later process
+// runs it again without using up an attempt.
+func TestStopCancelsAndRetries(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ttsc.db")
+	workers := river.NewWorkers()
+	db := open(t, Config{Path: path, Workers: workers, MaxWorkers: 1})
+	bw := &blockWorker{db: db, started: make(chan string, 1)}
+	river.AddWorker(workers, bw)
+	if err := db.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateJob(ctx, &ttsc.Job{ID: "j", ProjectID: "p", Type: ttsc.JobAsync, Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatWAV}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-bw.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("job did not start")
+	}
+	stopCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := db.Stop(stopCtx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Stop took %v", d)
+	}
+	if err := db.Stop(ctx); err != nil {
+		t.Errorf("second Stop: %v", err)
+	}
+	res, err := db.River().JobList(ctx, river.NewJobListParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Jobs) != 1 || res.Jobs[0].State != rivertype.JobStateAvailable || res.Jobs[0].Attempt != 0 {
+		t.Fatalf("queue after Stop: %+v; want the job available again, attempt 0", res.Jobs[0])
+	}
+	db.Close()
+
+	workers = river.NewWorkers()
+	db = open(t, Config{Path: path, Workers: workers, MaxWorkers: 1})
+	river.AddWorker(workers, &endWorker{db: db})
+	if err := db.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, db, "p", "j", ttsc.JobSucceeded)
+}
+
+func waitState(t *testing.T, db *DB, project, id string, state ttsc.JobState) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		j, err := db.Job(context.Background(), project, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State == state {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s is %s after 10s, want %s", id, j.State, state)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestConcurrentWriters writes through two DBs on one file, as the server
+// and a CLI command do, while reading: nothing may fail with SQLITE_BUSY.
+func TestConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ttsc.db")
+	workers := river.NewWorkers()
+	server := open(t, Config{Path: path, Workers: workers, MaxWorkers: 4})
+	river.AddWorker(workers, &endWorker{db: server})
+	if err := server.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cli := open(t, Config{Path: path})
+	var wg sync.WaitGroup
+	const n = 20
+	for i := range n {
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("j%d", i)
+			if err := server.CreateJob(ctx, &ttsc.Job{ID: id, ProjectID: "p", Type: ttsc.JobAudition, Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatWAV}); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if err := cli.CreateCredential(ctx, &ttsc.Credential{AccessKey: fmt.Sprintf("AK%d", i), SecretKey: "S", ProjectID: "p"}); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, _, err := server.ListJobs(ctx, ttsc.JobFilter{ProjectID: "p"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		waitState(t, server, "p", fmt.Sprintf("j%d", i), ttsc.JobSucceeded)
+	}
+	if cs, err := server.ListCredentials(ctx, "p"); err != nil || len(cs) != n {
+		t.Errorf("ListCredentials: %d, %v", len(cs), err)
 	}
 }

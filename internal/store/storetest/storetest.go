@@ -234,4 +234,202 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			t.Errorf("unknown token: %v, want ENOTFOUND", err)
 		}
 	})
+	t.Run("OKSparseJob", func(t *testing.T) {
+		// Zero optional fields come back zero, not as empty values.
+		s := open(t)
+		j := &ttsc.Job{ID: "j1", ProjectID: "p1", Type: ttsc.JobWebSocket, VoiceID: "v", Text: "hi", Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatPCM}
+		if err := s.CreateJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		if j.State != ttsc.JobWaiting || j.CreatedAt.IsZero() || !j.UpdatedAt.Equal(j.CreatedAt) {
+			t.Errorf("CreateJob left State %q, CreatedAt %v, UpdatedAt %v", j.State, j.CreatedAt, j.UpdatedAt)
+		}
+		got, err := s.Job(ctx, "p1", "j1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(j, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("round trip (-want +got):\n%s", diff)
+		}
+		if !got.EndedAt.IsZero() || got.Files != nil && len(got.Files) != 0 {
+			t.Errorf("new job has EndedAt %v, files %v", got.EndedAt, got.Files)
+		}
+	})
+	t.Run("OKFileRoundTrip", func(t *testing.T) {
+		s := open(t)
+		if err := s.CreateJob(ctx, newJob("p1", "j1", ttsc.JobAsync)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.StartJob(ctx, "j1", 1); err != nil {
+			t.Fatal(err)
+		}
+		want := []ttsc.File{
+			{Kind: ttsc.FileAudio, Index: 0, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 1234, DurationMs: 5678},
+			{Kind: ttsc.FileInfo, Index: 0, Key: "p1/j1/info.json", ContentType: "application/json", Size: 12},
+			{Kind: ttsc.FileSRT, Index: 0, Key: "p1/j1/subtitle.srt", ContentType: "application/x-subrip", Size: 34},
+		}
+		for _, i := range []int{2, 0, 1} {
+			if err := s.AddFile(ctx, "j1", want[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Job(ctx, "p1", "j1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range got.Files {
+			if f.CreatedAt.IsZero() || f.CreatedAt.Location() != time.UTC {
+				t.Errorf("file %d CreatedAt %v, want set, UTC", i, f.CreatedAt)
+			}
+		}
+		if diff := cmp.Diff(want, got.Files, cmpopts.IgnoreFields(ttsc.File{}, "CreatedAt")); diff != "" {
+			t.Errorf("files (-want +got):\n%s", diff)
+		}
+		list, _, err := s.ListJobs(ctx, ttsc.JobFilter{ProjectID: "p1"})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListJobs: %v, %v", list, err)
+		}
+		if diff := cmp.Diff(got, list[0]); diff != "" {
+			t.Errorf("ListJobs and Job differ (-Job +ListJobs):\n%s", diff)
+		}
+	})
+	t.Run("OKStartJobRetryKeepsSegments", func(t *testing.T) {
+		s := open(t)
+		if err := s.CreateJob(ctx, newJob("p1", "j1", ttsc.JobAsync)); err != nil {
+			t.Fatal(err)
+		}
+		first, err := s.StartJob(ctx, "j1", 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.StartJob(ctx, "j1", 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(first, again); diff != "" {
+			t.Errorf("StartJob on a PROCESSING job changed it (-first +again):\n%s", diff)
+		}
+	})
+	t.Run("OKEndJobFailed", func(t *testing.T) {
+		s := open(t)
+		j := newJob("p1", "j1", ttsc.JobAsync)
+		if err := s.CreateJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		// Ending a job that never started is allowed: validation failures.
+		if err := s.EndJob(ctx, "j1", ttsc.JobFailed, "MSS.00000003", "voice gone"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Job(ctx, "p1", "j1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != ttsc.JobFailed || got.Code != "MSS.00000003" || got.Message != "voice gone" {
+			t.Errorf("ended job: state %s code %q message %q", got.State, got.Code, got.Message)
+		}
+		if got.EndedAt.IsZero() || got.EndedAt.Before(got.CreatedAt) || got.UpdatedAt.Before(got.EndedAt) || got.EndedAt.Location() != time.UTC {
+			t.Errorf("times: created %v updated %v ended %v", got.CreatedAt, got.UpdatedAt, got.EndedAt)
+		}
+		if _, err := s.StartJob(ctx, "j1", 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddFile(ctx, "j1", ttsc.File{Kind: ttsc.FileAudio, Key: "k"}); err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.Job(ctx, "p1", "j1")
+		if err != nil || after.State != ttsc.JobFailed || after.Segments != 0 {
+			t.Errorf("StartJob after FAILED: %+v, %v", after, err)
+		}
+	})
+	t.Run("OKListJobsMore", func(t *testing.T) {
+		s := open(t)
+		for i := range 4 {
+			if err := s.CreateJob(ctx, newJob("p1", fmt.Sprintf("j%d", i), ttsc.JobAudition)); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		all, total, err := s.ListJobs(ctx, ttsc.JobFilter{ProjectID: "p1"})
+		if err != nil || total != 4 || len(all) != 4 {
+			t.Fatalf("ListJobs: %d of %d, %v", len(all), total, err)
+		}
+		if jobs, total, err := s.ListJobs(ctx, ttsc.JobFilter{ProjectID: "p1", Offset: 10, Limit: 2}); err != nil || total != 4 || len(jobs) != 0 {
+			t.Errorf("offset past the end: %d jobs, total %d, %v", len(jobs), total, err)
+		}
+		if jobs, total, err := s.ListJobs(ctx, ttsc.JobFilter{ProjectID: "p1", Offset: 3}); err != nil || total != 4 || len(jobs) != 1 || jobs[0].ID != "j0" {
+			t.Errorf("offset without limit: %v, total %d, %v", jobs, total, err)
+		}
+		f := ttsc.JobFilter{ProjectID: "p1", CreatedSince: all[2].CreatedAt, CreatedUntil: all[1].CreatedAt}
+		if jobs, total, err := s.ListJobs(ctx, f); err != nil || total != 2 || len(jobs) != 2 || jobs[0].ID != "j2" || jobs[1].ID != "j1" {
+			t.Errorf("since and until: %v, total %d, %v", jobs, total, err)
+		}
+		if jobs, total, err := s.ListJobs(ctx, ttsc.JobFilter{ProjectID: "p1", ID: "j1", Type: ttsc.JobAsync}); err != nil || total != 0 || len(jobs) != 0 {
+			t.Errorf("ID and another type: %v, total %d, %v", jobs, total, err)
+		}
+		if jobs, total, err := s.ListJobs(ctx, ttsc.JobFilter{ProjectID: "p2", ID: "j1"}); err != nil || total != 0 || len(jobs) != 0 {
+			t.Errorf("ID of another project: %v, total %d, %v", jobs, total, err)
+		}
+	})
+	t.Run("OKCredentialTimes", func(t *testing.T) {
+		s := open(t)
+		at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		for i, ak := range []string{"AKB", "AKA", "AKC"} {
+			c := &ttsc.Credential{AccessKey: ak, SecretKey: "S" + ak, ProjectID: "p1", CreatedAt: at.Add(time.Duration(i) * time.Second)}
+			if err := s.CreateCredential(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fresh := &ttsc.Credential{AccessKey: "AKD", SecretKey: "SAKD", ProjectID: "p2"}
+		if err := s.CreateCredential(ctx, fresh); err != nil {
+			t.Fatal(err)
+		}
+		if fresh.CreatedAt.IsZero() {
+			t.Error("CreateCredential left CreatedAt zero")
+		}
+		got, err := s.Credential(ctx, "AKA")
+		if want := (&ttsc.Credential{AccessKey: "AKA", SecretKey: "SAKA", ProjectID: "p1", CreatedAt: at.Add(time.Second)}); err != nil || !cmp.Equal(got, want) {
+			t.Errorf("Credential = %+v, %v; want %+v", got, err, want)
+		}
+		list, err := s.ListCredentials(ctx, "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var aks []string
+		for _, c := range list {
+			aks = append(aks, c.AccessKey)
+			if c.SecretKey != "" || c.CreatedAt.Location() != time.UTC {
+				t.Errorf("listed %+v: want no secret, UTC time", c)
+			}
+		}
+		if diff := cmp.Diff([]string{"AKB", "AKA", "AKC"}, aks); diff != "" {
+			t.Errorf("ListCredentials order, oldest first (-want +got):\n%s", diff)
+		}
+		if list, err := s.ListCredentials(ctx, "nobody"); err != nil || len(list) != 0 {
+			t.Errorf("ListCredentials of an unknown project: %v, %v", list, err)
+		}
+		if err := s.DeleteCredential(ctx, "never"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("DeleteCredential of an unknown key: %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("OKTokenRoundTrip", func(t *testing.T) {
+		s := open(t)
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		want := &ttsc.Token{Hash: "ab12", ProjectID: "p1", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
+		if err := s.CreateToken(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Token(ctx, "ab12", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("token (-want +got):\n%s", diff)
+		}
+		if _, err := s.Token(ctx, "ab12", now.Add(24*time.Hour+time.Millisecond)); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("after expiry: %v, want ENOTFOUND", err)
+		}
+		if _, err := s.Token(ctx, "ab12", now.Add(24*time.Hour-time.Millisecond)); err != nil {
+			t.Errorf("a millisecond before expiry: %v", err)
+		}
+	})
 }

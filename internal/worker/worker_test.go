@@ -1,0 +1,241 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
+	"github.com/openttsc/ttsc/internal/blob/diskblob"
+	"github.com/openttsc/ttsc/internal/engine/espeak"
+	"github.com/openttsc/ttsc/internal/store/sqlitestore"
+	"github.com/openttsc/ttsc/internal/voices"
+)
+
+// countingEngine counts the segments it reads and fails those containing
+// failOn with failErr.
+type countingEngine struct {
+	ttsc.Engine
+	mu      sync.Mutex
+	texts   []string
+	failOn  string
+	failErr error
+}
+
+func (c *countingEngine) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
+	c.mu.Lock()
+	c.texts = append(c.texts, req.Text)
+	c.mu.Unlock()
+	if c.failOn != "" && strings.Contains(req.Text, c.failOn) {
+		return nil, c.failErr
+	}
+	return c.Engine.Synthesize(ctx, req)
+}
+
+// failingBlobs refuses every write, as a full disk does.
+type failingBlobs struct{ ttsc.BlobStore }
+
+func (failingBlobs) Put(context.Context, string, []byte, string) error {
+	return errors.New("no space left on device")
+}
+
+type bundle struct {
+	db     *sqlitestore.DB
+	blobs  *diskblob.Store
+	engine *countingEngine
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Path: filepath.Join(dir, "ttsc.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	blobs, err := diskblob.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := espeak.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bundle{db: db, blobs: blobs, engine: &countingEngine{Engine: e}}
+}
+
+func (b *bundle) worker(t *testing.T, blobs ttsc.BlobStore) *Worker {
+	t.Helper()
+	w, err := New(Config{
+		Jobs: b.db, Blobs: blobs, Engine: b.engine, Voices: voices.Lookup,
+		FailureCode: func(err error) string { return "CODE-" + ttsc.ErrorCode(err) },
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (b *bundle) job(t *testing.T, text string, p ttsc.Prosody, voice string) *ttsc.Job {
+	t.Helper()
+	j := &ttsc.Job{ID: "job1", ProjectID: "proj", Type: ttsc.JobAudition, VoiceID: voice, Text: text, Prosody: p, Format: ttsc.FormatWAV}
+	if err := b.db.CreateJob(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func riverJob(j *ttsc.Job, attempt int) *river.Job[ttsc.SynthesisArgs] {
+	return &river.Job[ttsc.SynthesisArgs]{
+		JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: 3},
+		Args:   ttsc.SynthesisArgs{JobID: j.ID, ProjectID: j.ProjectID},
+	}
+}
+
+func englishVoice(t *testing.T) string {
+	for _, v := range voices.Catalog() {
+		if v.Language == "EN" && !v.Preset {
+			return v.ID
+		}
+	}
+	t.Fatal("no English voice")
+	return ""
+}
+
+const threeSentences = "The first sentence is here. The second one follows it. And the third ends the text."
+
+func TestWorkSucceeds(t *testing.T) {
+	for _, test := range []struct {
+		name     string
+		prosody  ttsc.Prosody
+		channels int
+	}{
+		{"OKMono", ttsc.DefaultProsody(), 1},
+		{"OKStereoLoud", ttsc.Prosody{Speed: 150, Pitch: 120, Volume: 240, Channels: 2}, 2},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			b := setup(t)
+			j := b.job(t, threeSentences, test.prosody, englishVoice(t))
+			if err := b.worker(t, b.blobs).Work(context.Background(), riverJob(j, 1)); err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.db.Job(context.Background(), "proj", "job1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != ttsc.JobSucceeded || got.Code != "0" || got.Segments != 3 || len(got.Files) != 3 {
+				t.Fatalf("job %s code %q, %d segments, %d files; want SUCCEED 0 with 3 of each", got.State, got.Code, got.Segments, len(got.Files))
+			}
+			for i, f := range got.Files {
+				blob, err := b.blobs.Open(context.Background(), f.Key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, _ := io.ReadAll(blob)
+				blob.Close()
+				p, err := audio.DecodeWAV(data)
+				if err != nil {
+					t.Fatalf("file %d: %v", i, err)
+				}
+				if p.Channels != test.channels || f.Index != i || f.Size != int64(len(data)) || f.DurationMs < 500 {
+					t.Errorf("file %d: %d channels, index %d, size %d/%d, %d ms", i, p.Channels, f.Index, f.Size, len(data), f.DurationMs)
+				}
+				if err := audio.CheckSpeech(p); err != nil {
+					t.Errorf("file %d: %v", i, err)
+				}
+			}
+		})
+	}
+}
+
+func TestRetrySkipsDoneSegments(t *testing.T) {
+	b := setup(t)
+	j := b.job(t, threeSentences, ttsc.DefaultProsody(), englishVoice(t))
+	// A first attempt died after storing segment 1 only.
+	if _, err := b.db.StartJob(context.Background(), j.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.AddFile(context.Background(), j.ID, ttsc.File{Kind: ttsc.FileAudio, Index: 1, Key: "proj/job1/audio-0001.wav", ContentType: "audio/wav", Size: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.worker(t, b.blobs).Work(context.Background(), riverJob(j, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.engine.texts) != 2 || strings.Contains(strings.Join(b.engine.texts, "|"), "second") {
+		t.Errorf("engine read %q; want the first and third sentences only", b.engine.texts)
+	}
+	got, _ := b.db.Job(context.Background(), "proj", "job1")
+	if got.State != ttsc.JobSucceeded || len(got.Files) != 3 {
+		t.Errorf("job %s with %d files, want SUCCEED with 3", got.State, len(got.Files))
+	}
+}
+
+func TestWorkFails(t *testing.T) {
+	for _, test := range []struct {
+		name      string
+		voice     string
+		failOn    string
+		failErr   error
+		blobsFail bool
+		attempt   int
+		wantErr   bool // returned to River for a retry
+		wantState ttsc.JobState
+		code      string
+		mention   string
+	}{
+		{name: "ErrEngineCrashFailsAtOnce", failOn: "second", failErr: ttsc.Errorf(ttsc.ESYNTHESIS, "engine host crashed"),
+			attempt: 1, wantState: ttsc.JobFailed, code: "CODE-" + ttsc.ESYNTHESIS, mention: "segment 2 of 3: engine host crashed"},
+		{name: "ErrUnknownVoice", voice: "ffffffffffffffffffffffffffffffff",
+			attempt: 1, wantState: ttsc.JobFailed, code: "CODE-" + ttsc.ENOVOICE, mention: "no longer exists"},
+		{name: "ErrDiskFullRetried", blobsFail: true, attempt: 1, wantErr: true, wantState: ttsc.JobProcessing},
+		{name: "ErrDiskFullLastAttempt", blobsFail: true, attempt: 3, wantState: ttsc.JobFailed, code: "CODE-" + ttsc.EINTERNAL, mention: "Internal error"},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			b := setup(t)
+			voice := test.voice
+			if voice == "" {
+				voice = englishVoice(t)
+			}
+			b.engine.failOn, b.engine.failErr = test.failOn, test.failErr
+			j := b.job(t, threeSentences, ttsc.DefaultProsody(), voice)
+			var blobs ttsc.BlobStore = b.blobs
+			if test.blobsFail {
+				blobs = failingBlobs{b.blobs}
+			}
+			err := b.worker(t, blobs).Work(context.Background(), riverJob(j, test.attempt))
+			if (err != nil) != test.wantErr {
+				t.Fatalf("Work = %v, want error %v", err, test.wantErr)
+			}
+			got, _ := b.db.Job(context.Background(), "proj", "job1")
+			if got.State != test.wantState || got.Code != test.code || !strings.Contains(got.Message, test.mention) {
+				t.Errorf("job %s code %q message %q; want %s %q mentioning %q", got.State, got.Code, got.Message, test.wantState, test.code, test.mention)
+			}
+		})
+	}
+}
+
+func TestCanceledJobIsRetried(t *testing.T) {
+	b := setup(t)
+	j := b.job(t, threeSentences, ttsc.DefaultProsody(), englishVoice(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	b.engine.failOn, b.engine.failErr = "second", context.Canceled
+	cancel()
+	err := b.worker(t, b.blobs).Work(ctx, riverJob(j, 1))
+	if err == nil {
+		t.Fatal("Work on a canceled context returned nil; the job would be lost")
+	}
+	got, _ := b.db.Job(context.Background(), "proj", "job1")
+	if got.State.Ended() {
+		t.Errorf("a canceled attempt ended the job %s", got.State)
+	}
+}
