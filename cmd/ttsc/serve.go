@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,6 +51,11 @@ type ServeConfig struct {
 	ShutdownTimeout time.Duration
 	// LogFormat is json or text. Default json.
 	LogFormat string
+	// LogLevel is the least important level logged. Default info.
+	LogLevel slog.Level
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there.
+	// Keep it on loopback. Default off.
+	DebugAddr string
 }
 
 // Main is a running `ttsc serve`: the real wiring, usable from tests on
@@ -101,6 +107,8 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.DurationVar(&c.URLExpiry, "url-expiry", c.URLExpiry, "validity of download URLs")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for running jobs")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "least important log level: debug, info, warn or error")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address; keep it on loopback")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -143,7 +151,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	c := m.Config
-	m.logger = newLogger(m.Stderr, c.LogFormat, slog.LevelInfo)
+	m.logger = newLogger(m.Stderr, c.LogFormat, c.LogLevel)
 
 	if err := os.MkdirAll(c.Data, 0o750); err != nil {
 		return err
@@ -172,7 +180,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.db, err = sqlitestore.Open(ctx, sqlitestore.Config{
 		Path:       filepath.Join(c.Data, "ttsc.db"),
 		Workers:    workers,
-		MaxWorkers: c.EngineWorkers * 2,
+		MaxWorkers: c.EngineWorkers * 4,
 		Now:        m.Now,
 		// River reports routine progress at info level; keep warnings.
 		Logger: newLogger(m.Stderr, c.LogFormat, slog.LevelWarn),
@@ -236,6 +244,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.http.Serve(ln) }()
+	if c.DebugAddr != "" {
+		go func() {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			m.logger.Warn("profiler stopped", "err", http.ListenAndServe(c.DebugAddr, mux))
+		}()
+	}
 	fmt.Fprintf(m.Stdout, "ttsc serving on %s (data in %s, %d engine hosts)\n", m.URL, c.Data, c.EngineWorkers)
 	m.logger.Info("serving", "url", m.URL, "public_url", public, "data", c.Data, "engine_workers", c.EngineWorkers)
 	return nil

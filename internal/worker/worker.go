@@ -139,6 +139,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 		if done[i] {
 			continue
 		}
+		t0 := time.Now()
 		sp, err := w.cfg.Engine.Synthesize(ctx, ttsc.SynthesisRequest{
 			Engine: voice.Engine,
 			Voice:  voice.EngineVoice,
@@ -153,9 +154,12 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 				Err:     err,
 			}
 		}
+		t1 := time.Now()
 		if err := w.store(ctx, j, i, sp); err != nil {
 			return err
 		}
+		w.cfg.Logger.Debug("segment stored", "job_id", j.ID, "segment", i,
+			"engine_ms", t1.Sub(t0).Milliseconds(), "store_ms", time.Since(t1).Milliseconds())
 	}
 	return nil
 }

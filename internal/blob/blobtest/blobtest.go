@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openttsc/ttsc"
 )
@@ -93,12 +95,15 @@ func Run(t *testing.T, newStore func(t *testing.T) ttsc.BlobStore) {
 	})
 	t.Run("ErrBadKey", func(t *testing.T) {
 		s := newStore(t)
-		for _, key := range []string{"", "../x", "/abs", "a//b", "A.wav", "a/../b", "a/./b", "a b", "a\\b", "x/"} {
+		for _, key := range []string{"", "../x", "/abs", "a//b", "A.wav", "a/../b", "a/./b", "a b", "a\\b", "x/", ".", "..", "a/..", "./a", "a~b", "é.wav", "a\x00b", strings.Repeat("a", 513)} {
 			if err := s.Put(ctx, key, []byte("1"), ""); ttsc.ErrorCode(err) != ttsc.EINVALID {
 				t.Errorf("Put(%q): %v, want EINVALID", key, err)
 			}
 			if _, err := s.Open(ctx, key); ttsc.ErrorCode(err) != ttsc.EINVALID {
 				t.Errorf("Open(%q): %v, want EINVALID", key, err)
+			}
+			if err := s.Delete(ctx, key); ttsc.ErrorCode(err) != ttsc.EINVALID {
+				t.Errorf("Delete(%q): %v, want EINVALID", key, err)
 			}
 		}
 	})
@@ -118,6 +123,77 @@ func Run(t *testing.T, newStore func(t *testing.T) ttsc.BlobStore) {
 		for i := range 16 {
 			if got := read(t, s, fmt.Sprintf("p/j/audio-%04d.wav", i)); string(got) != fmt.Sprint(i) {
 				t.Errorf("blob %d holds %q", i, got)
+			}
+		}
+	})
+	t.Run("OKSizeAndModTime", func(t *testing.T) {
+		s := newStore(t)
+		before := time.Now().Add(-time.Minute)
+		big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+		for key, data := range map[string][]byte{"empty.bin": {}, "big.bin": big, "a-z_0.9/x.y-z": []byte("k")} {
+			if err := s.Put(ctx, key, data, "application/octet-stream"); err != nil {
+				t.Fatalf("Put(%q): %v", key, err)
+			}
+			b, err := s.Open(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Size != int64(len(data)) || b.ModTime.Before(before) || b.ModTime.After(time.Now().Add(time.Minute)) {
+				t.Errorf("%s: Size %d (want %d), ModTime %v", key, b.Size, len(data), b.ModTime)
+			}
+			got, err := io.ReadAll(b)
+			b.Close()
+			if err != nil || !bytes.Equal(got, data) {
+				t.Errorf("%s: read %d bytes, %v; want %d", key, len(got), err, len(data))
+			}
+		}
+	})
+	t.Run("OKDeleteMissing", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.Delete(ctx, "never/stored.wav"); err != nil {
+			t.Errorf("Delete of a blob never stored: %v", err)
+		}
+		if err := s.Put(ctx, "p/j/a.wav", []byte("a"), ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, "p/j/b.wav"); err != nil {
+			t.Errorf("Delete of a missing sibling: %v", err)
+		}
+		if got := read(t, s, "p/j/a.wav"); string(got) != "a" {
+			t.Errorf("sibling holds %q after Delete", got)
+		}
+	})
+	t.Run("OKReadWhileReplaced", func(t *testing.T) {
+		// A reader never sees a partly written blob: it reads one whole
+		// version, old or new.
+		s := newStore(t)
+		old, newer := bytes.Repeat([]byte("o"), 64<<10), bytes.Repeat([]byte("n"), 64<<10)
+		if err := s.Put(ctx, "k.bin", old, ""); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := range 20 {
+				v := old
+				if i%2 == 0 {
+					v = newer
+				}
+				if err := s.Put(ctx, "k.bin", v, ""); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			got := read(t, s, "k.bin")
+			if !bytes.Equal(got, old) && !bytes.Equal(got, newer) {
+				t.Fatalf("read a mixed or partial blob of %d bytes", len(got))
 			}
 		}
 	})

@@ -119,8 +119,10 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 func (s *Store) createTemp(key, tmp string) (*os.File, error) {
 	dir := path.Dir(key)
 	for attempt := 0; ; attempt++ {
-		var f *os.File
-		err := error(nil)
+		var (
+			f   *os.File
+			err error
+		)
 		if dir != "." {
 			err = s.root.MkdirAll(dir, 0o750)
 		}

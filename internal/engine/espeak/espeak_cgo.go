@@ -125,13 +125,23 @@ func New() (*Engine, error) {
 	return &Engine{rate: rate}, nil
 }
 
+// voice is the voice last selected; selecting one reloads its language's
+// dictionary, which costs more than reading a sentence, so it is done only
+// when the voice changes.
+var voice string
+
 // setVoice selects a voice by espeak-ng name, with mu held.
 func setVoice(name string) error {
+	if name == voice {
+		return nil
+	}
+	voice = ""
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	if C.espeak_SetVoiceByName(cname) != C.EE_OK {
 		return ttsc.Errorf(ttsc.EINVALID, "espeak-ng has no voice %q", name)
 	}
+	voice = name
 	return nil
 }
 

@@ -244,6 +244,11 @@ func (p *Pool) acquire(ctx context.Context) (*host, error) {
 	for {
 		select {
 		case h := <-p.free:
+			select {
+			case <-p.closed: // a host left over in free after Close
+				return nil, ttsc.Errorf(ttsc.EUNAVAILABLE, "engine pool is closed")
+			default:
+			}
 			return h, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()

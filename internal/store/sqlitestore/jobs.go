@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/openttsc/ttsc"
 )
@@ -86,7 +88,12 @@ type querier interface {
 // Job returns a job of the project with its files.
 func (db *DB) Job(ctx context.Context, projectID, id string) (j *ttsc.Job, err error) {
 	defer ttsc.WrapOp(&err, "sqlitestore.Job")
-	return db.job(ctx, db.read, projectID, id)
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return db.job(ctx, tx, projectID, id)
 }
 
 func (db *DB) job(ctx context.Context, q querier, projectID, id string) (*ttsc.Job, error) {
@@ -124,7 +131,10 @@ func files(ctx context.Context, q querier, jobID string) ([]ttsc.File, error) {
 	return out, rows.Err()
 }
 
-// ListJobs returns the matching jobs, newest first, and their total count.
+// ListJobs returns the matching jobs with their files, newest first (ties
+// by ID), and the total count of matches. The filter always selects one
+// project: an empty ProjectID matches no job. CreatedSince and
+// CreatedUntil are both inclusive; a Limit of 0 means no limit.
 func (db *DB) ListJobs(ctx context.Context, f ttsc.JobFilter) (jobs []*ttsc.Job, total int, err error) {
 	defer ttsc.WrapOp(&err, "sqlitestore.ListJobs")
 	where := []string{"project_id = ?"}
@@ -142,14 +152,21 @@ func (db *DB) ListJobs(ctx context.Context, f ttsc.JobFilter) (jobs []*ttsc.Job,
 		where, args = append(where, "created_at <= ?"), append(args, ms(f.CreatedUntil))
 	}
 	cond := strings.Join(where, " AND ")
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE `+cond, args...).Scan(&total); err != nil {
+	// One read transaction: the count, the page and the files are of one
+	// snapshot.
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+cond+
+	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+cond+
 		` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
@@ -165,18 +182,18 @@ func (db *DB) ListJobs(ctx context.Context, f ttsc.JobFilter) (jobs []*ttsc.Job,
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	if err := db.listFiles(ctx, jobs); err != nil {
+	if err := listFiles(ctx, tx, jobs); err != nil {
 		return nil, 0, err
 	}
 	return jobs, total, nil
 }
 
 // listFiles loads the files of jobs, a few hundred jobs per query.
-func (db *DB) listFiles(ctx context.Context, jobs []*ttsc.Job) error {
+func listFiles(ctx context.Context, q querier, jobs []*ttsc.Job) error {
 	const chunk = 500 // well under SQLite's limit on query parameters
 	for len(jobs) > 0 {
 		n := min(len(jobs), chunk)
-		if err := db.listFilesOf(ctx, jobs[:n]); err != nil {
+		if err := listFilesOf(ctx, q, jobs[:n]); err != nil {
 			return err
 		}
 		jobs = jobs[n:]
@@ -184,13 +201,13 @@ func (db *DB) listFiles(ctx context.Context, jobs []*ttsc.Job) error {
 	return nil
 }
 
-func (db *DB) listFilesOf(ctx context.Context, jobs []*ttsc.Job) error {
+func listFilesOf(ctx context.Context, q querier, jobs []*ttsc.Job) error {
 	byID := make(map[string]*ttsc.Job, len(jobs))
 	args := make([]any, len(jobs))
 	for i, j := range jobs {
 		byID[j.ID], args[i] = j, j.ID
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT job_id, kind, idx, key, content_type, size, duration_ms, created_at
+	rows, err := q.QueryContext(ctx, `SELECT job_id, kind, idx, key, content_type, size, duration_ms, created_at
 		FROM job_files WHERE job_id IN (?`+strings.Repeat(", ?", len(jobs)-1)+`) ORDER BY job_id, kind, idx`, args...)
 	if err != nil {
 		return err
@@ -285,9 +302,10 @@ func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, 
 	return nil
 }
 
-// conflict turns a uniqueness violation into ECONFLICT.
+// conflict turns a primary key or uniqueness violation into ECONFLICT.
 func conflict(err error, format string, args ...any) error {
-	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
+	var e *sqlite.Error
+	if errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
 		return &ttsc.Error{Code: ttsc.ECONFLICT, Message: fmt.Sprintf(format, args...), Err: err}
 	}
 	return err

@@ -25,6 +25,10 @@ import (
 	"github.com/openttsc/ttsc"
 )
 
+// stopCancelTimeout bounds how long a hard stop waits for cancelled jobs
+// to return.
+const stopCancelTimeout = 10 * time.Second
+
 // readConns is the size of the reader pool.
 const readConns = 4
 
@@ -215,7 +219,10 @@ func (db *DB) apply(ctx context.Context, name string) error {
 // River returns the queue client.
 func (db *DB) River() *river.Client[*sql.Tx] { return db.river }
 
-// Start starts working queued jobs. It does nothing in an insert-only DB.
+// Start starts working queued jobs. It does nothing in an insert-only DB
+// (no Workers or no MaxWorkers). The queue keeps running when ctx ends:
+// only Stop ends it, so that a cancelled server context cannot cut short
+// the grace period Stop gives running jobs.
 func (db *DB) Start(ctx context.Context) error {
 	if db.cfg.Workers == nil || db.cfg.MaxWorkers == 0 {
 		return nil
@@ -232,8 +239,11 @@ func (db *DB) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops taking jobs and waits for running ones until ctx is done;
-// then it cancels them, and River runs them again after a restart.
+// Stop stops taking jobs and waits for running ones until ctx is done.
+// Then it cancels them and waits up to 10 s for them to return; River
+// makes them available again without counting the interrupted attempt,
+// so the next process to start runs them. Stop does nothing if the DB is
+// not processing.
 func (db *DB) Stop(ctx context.Context) error {
 	db.mu.Lock()
 	started := db.started
@@ -246,20 +256,30 @@ func (db *DB) Stop(ctx context.Context) error {
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	cctx, cancel := context.WithTimeout(context.Background(), stopCancelTimeout)
 	defer cancel()
 	return db.river.StopAndCancel(cctx)
 }
 
-// Close closes the database. It is safe to call twice.
+// Close closes the database. A DB still processing jobs is stopped first
+// without grace: running jobs are cancelled, and River runs them again
+// later. It is safe to
+// call twice.
 func (db *DB) Close() error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
+	var stopErr error
+	if db.started {
+		db.started = false
+		ctx, cancel := context.WithTimeout(context.Background(), stopCancelTimeout)
+		stopErr = db.river.StopAndCancel(ctx)
+		cancel()
+	}
 	if db.closed {
-		return nil
+		return stopErr
 	}
 	db.closed = true
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(stopErr, db.read.Close(), db.write.Close())
 }
 
 // Ping checks that the database answers.

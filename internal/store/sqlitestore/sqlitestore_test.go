@@ -387,3 +387,30 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Errorf("ListCredentials: %d, %v", len(cs), err)
 	}
 }
+
+func TestReaderIsQueryOnly(t *testing.T) {
+	db := open(t, Config{})
+	if _, err := db.read.ExecContext(context.Background(), `INSERT INTO tokens (hash, project_id, created_at, expires_at) VALUES ('h', 'p', 1, 2)`); err == nil {
+		t.Error("the reader pool wrote")
+	}
+}
+
+func TestCloseStopsQueue(t *testing.T) {
+	workers := river.NewWorkers()
+	db, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "ttsc.db"), Workers: workers, MaxWorkers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	river.AddWorker(workers, &endWorker{db: db})
+	if err := db.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("Close of a running DB: %v", err)
+	}
+	select {
+	case <-db.River().Stopped():
+	default:
+		t.Error("River still running after Close")
+	}
+}
