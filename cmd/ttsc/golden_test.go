@@ -15,10 +15,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 
 // volatile names JSON fields whose values change from run to run.
 var volatile = map[string]string{
-	"request_id":   "<request-id>",
-	"download_url": "<signed-url>",
-	"project_id":   "<project-id>",
-	"job_id":       "<job-id>",
+	"request_id":     "<request-id>",
+	"download_url":   "<signed-url>",
+	"project_id":     "<project-id>",
+	"job_id":         "<job-id>",
+	"audio_file_url": "<signed-url>",
+	"create_time":    "<time>",
 }
 
 // normalize replaces volatile values so the shape can be compared.
@@ -84,12 +86,19 @@ func TestGoldenShapes(t *testing.T) {
 	}
 	do(t, ts.signedRequest(t, "POST", p+"/ttsc/audition", `{"text":"Golden.","emotion":"`+en+`"}`, "application/json", ts.Clock.Now()), &created)
 	waitAudition(t, ts.client(t, ts.Cred), created.JobID)
+	var async struct {
+		JobID string `json:"job_id"`
+	}
+	do(t, ts.signedRequest(t, "POST", p+"/ttsc/async-jobs", `{"text":"Golden async.","voice_asset_id":"`+en+`","audio_format":"MP3"}`, "application/json", ts.Clock.Now()), &async)
+	waitAsync(t, ts.client(t, ts.Cred), async.JobID)
 
 	for _, test := range []struct {
 		name, method, path, body string
 		status                   int
 	}{
 		{"audition_file_complete", "GET", p + "/ttsc/audition-file/" + created.JobID, "", 200},
+		{"async_job_complete", "GET", p + "/ttsc/async-jobs/" + async.JobID, "", 200},
+		{"tts_jobs_async", "GET", p + "/ttsc/tts-jobs?job_type=ASYNC_JOB", "", 200},
 		{"list_assets_first_two", "GET", p + "/digital-assets?asset_type=VOICE_MODEL&limit=2", "", 200},
 		{"show_asset_preset", "GET", p + "/digital-assets/" + presetYunge, "", 200},
 		{"check_voice_asset", "POST", p + "/ttsc/check-voice-asset/" + en, "", 200},

@@ -115,6 +115,9 @@ func (s *Server) routes() {
 
 	s.handle("POST", "/v1/{project_id}/ttsc/audition", s.handleCreateAudition, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/audition-file/{job_id}", s.handleShowAuditionFile, true)
+	s.handle("POST", "/v1/{project_id}/ttsc/async-jobs", s.handleCreateAsyncJob, true)
+	s.handle("GET", "/v1/{project_id}/ttsc/async-jobs/{job_id}", s.handleShowAsyncJob, true)
+	s.handle("GET", "/v1/{project_id}/ttsc/tts-jobs", s.handleListJobs, true)
 	s.handle("POST", "/v1/{project_id}/ttsc/check-voice-asset/{voice_asset_id}", s.handleCheckVoiceAsset, true)
 	s.handle("GET", "/v1/{project_id}/digital-assets", s.handleListAssets, true)
 	s.handle("GET", "/v1/{project_id}/digital-assets/{asset_id}", s.handleShowAsset, true)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
+	"github.com/openttsc/ttsc/internal/audio/mp3"
 	"github.com/openttsc/ttsc/internal/text"
 )
 
@@ -135,54 +136,100 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 			done[f.Index] = true
 		}
 	}
+	if j.Type != ttsc.JobAudition {
+		return w.whole(ctx, j, voice, segs, done[0])
+	}
 	for i, seg := range segs {
 		if done[i] {
 			continue
 		}
-		t0 := time.Now()
-		sp, err := w.cfg.Engine.Synthesize(ctx, ttsc.SynthesisRequest{
-			Engine: voice.Engine,
-			Voice:  voice.EngineVoice,
-			Text:   seg.Text,
-			Speed:  j.Prosody.Speed,
-			Pitch:  j.Prosody.Pitch,
-		})
+		sp, err := w.read(ctx, j, voice, segs, i)
 		if err != nil {
-			return &ttsc.Error{
-				Code:    ttsc.ErrorCode(err),
-				Message: fmt.Sprintf("segment %d of %d: %s", i+1, len(segs), ttsc.ErrorMessage(err)),
-				Err:     err,
-			}
-		}
-		t1 := time.Now()
-		if err := w.store(ctx, j, i, sp); err != nil {
 			return err
 		}
-		w.cfg.Logger.Debug("segment stored", "job_id", j.ID, "segment", i,
-			"engine_ms", t1.Sub(t0).Milliseconds(), "store_ms", time.Since(t1).Milliseconds())
+		t1 := time.Now()
+		if err := w.store(ctx, j, i, sp.Samples, sp.SampleRate); err != nil {
+			return err
+		}
+		w.cfg.Logger.Debug("segment stored", "job_id", j.ID, "segment", i, "runes", len([]rune(seg.Text)),
+			"store_ms", time.Since(t1).Milliseconds())
 	}
 	return nil
 }
 
-// store encodes one segment's speech and records it on the job. The blob
-// key is fixed by job and index, so a retry overwrites rather than adds.
-func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, sp *ttsc.Speech) error {
-	samples := sp.Samples
+// whole reads every segment and stores the job's audio as one file, the
+// shape of an async job's result. A retry that finds the file recorded has
+// nothing left to do.
+func (w *Worker) whole(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs []text.Segment, stored bool) error {
+	if stored {
+		return nil
+	}
+	var samples []int16
+	rate := 0
+	for i := range segs {
+		sp, err := w.read(ctx, j, voice, segs, i)
+		if err != nil {
+			return err
+		}
+		if rate == 0 {
+			rate = sp.SampleRate
+		}
+		samples = append(samples, sp.Samples...)
+	}
+	return w.store(ctx, j, 0, samples, rate)
+}
+
+// read has the engine read segment i, naming the segment in any error.
+func (w *Worker) read(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs []text.Segment, i int) (*ttsc.Speech, error) {
+	t0 := time.Now()
+	sp, err := w.cfg.Engine.Synthesize(ctx, ttsc.SynthesisRequest{
+		Engine: voice.Engine,
+		Voice:  voice.EngineVoice,
+		Text:   segs[i].Text,
+		Speed:  j.Prosody.Speed,
+		Pitch:  j.Prosody.Pitch,
+	})
+	if err != nil {
+		return nil, &ttsc.Error{
+			Code:    ttsc.ErrorCode(err),
+			Message: fmt.Sprintf("segment %d of %d: %s", i+1, len(segs), ttsc.ErrorMessage(err)),
+			Err:     err,
+		}
+	}
+	w.cfg.Logger.Debug("segment read", "job_id", j.ID, "segment", i, "engine_ms", time.Since(t0).Milliseconds())
+	return sp, nil
+}
+
+// store encodes audio in the job's format and records it as audio file
+// index. The blob key is fixed by job and index, so a retry overwrites
+// rather than adds.
+func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []int16, rate int) error {
 	audio.ApplyVolume(samples, j.Prosody.Volume)
+	durationMs := int64(len(samples)) * 1000 / int64(rate)
 	if j.Prosody.Channels == 2 {
 		samples = audio.Stereo(samples)
 	}
-	data := audio.EncodeWAV(samples, sp.SampleRate, j.Prosody.Channels)
-	key := fmt.Sprintf("%s/%s/audio-%04d.wav", j.ProjectID, j.ID, index)
-	if err := w.cfg.Blobs.Put(ctx, key, data, "audio/wav"); err != nil {
+	var data []byte
+	ext, ctype := "wav", "audio/wav"
+	if j.Format == ttsc.FormatMP3 {
+		ext, ctype = "mp3", "audio/mpeg"
+		var err error
+		if data, err = mp3.Encode(samples, rate, j.Prosody.Channels, 0); err != nil {
+			return err
+		}
+	} else {
+		data = audio.EncodeWAV(samples, rate, j.Prosody.Channels)
+	}
+	key := fmt.Sprintf("%s/%s/audio-%04d.%s", j.ProjectID, j.ID, index, ext)
+	if err := w.cfg.Blobs.Put(ctx, key, data, ctype); err != nil {
 		return err
 	}
 	return w.cfg.Jobs.AddFile(ctx, j.ID, ttsc.File{
 		Kind:        ttsc.FileAudio,
 		Index:       index,
 		Key:         key,
-		ContentType: "audio/wav",
+		ContentType: ctype,
 		Size:        int64(len(data)),
-		DurationMs:  int64(len(sp.Samples)) * 1000 / int64(sp.SampleRate),
+		DurationMs:  durationMs,
 	})
 }
