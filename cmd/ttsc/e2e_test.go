@@ -229,7 +229,8 @@ func TestPreviewEngineCrashFailsJobOnly(t *testing.T) {
 	ts := startServer(t, "")
 	c := ts.client(t, ts.Cred)
 	created, err := c.CreateTtsAudition(&model.CreateTtsAuditionRequest{Body: &model.CreateTtsAuditionRequestBody{
-		Text: "This sentence is fine. " + crashText + " brings the engine down.", Emotion: voiceID(t, "EN")}})
+		Text:    strings.Repeat("This long first sentence is read without trouble, ", 4) + "and it ends here. " + crashText + " brings the engine down.",
+		Emotion: voiceID(t, "EN")}})
 	if err != nil {
 		t.Fatal(err)
 	}

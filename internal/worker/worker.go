@@ -29,6 +29,11 @@ type Config struct {
 	// SegmentRunes is the longest segment, in code points, handed to the
 	// engine at once. Default 300.
 	SegmentRunes int
+	// PackRunes is how long neighbouring sentences may grow when joined
+	// into one segment. Default 150: a sentence each would cost a round
+	// trip and a file per sentence, while longer segments would delay a
+	// preview's first file.
+	PackRunes int
 	// FailureCode maps an error to the MetaStudio code recorded on a
 	// failed job. Default: "MSS.00000004" for everything.
 	FailureCode func(error) string
@@ -49,6 +54,9 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.SegmentRunes == 0 {
 		cfg.SegmentRunes = 300
+	}
+	if cfg.PackRunes == 0 {
+		cfg.PackRunes = 150
 	}
 	if cfg.FailureCode == nil {
 		cfg.FailureCode = func(error) string { return "MSS.00000004" }
@@ -121,7 +129,8 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 	if !ok {
 		return ttsc.Errorf(ttsc.ENOVOICE, "voice asset %s no longer exists", j.VoiceID)
 	}
-	segs := text.Split(j.SynthesisText(), w.cfg.SegmentRunes)
+	src := j.SynthesisText()
+	segs := text.Pack(src, text.Split(src, w.cfg.SegmentRunes), w.cfg.PackRunes)
 	if len(segs) == 0 {
 		return ttsc.Errorf(ttsc.EINVALID, "the text has nothing to read")
 	}

@@ -77,6 +77,7 @@ func (b *bundle) worker(t *testing.T, blobs ttsc.BlobStore) *Worker {
 	t.Helper()
 	w, err := New(Config{
 		Jobs: b.db, Blobs: blobs, Engine: b.engine, Voices: voices.Lookup,
+		PackRunes:   1, // a segment per sentence, so tests can count them
 		FailureCode: func(err error) string { return "CODE-" + ttsc.ErrorCode(err) },
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -237,5 +238,18 @@ func TestCanceledJobIsRetried(t *testing.T) {
 	got, _ := b.db.Job(context.Background(), "proj", "job1")
 	if got.State.Ended() {
 		t.Errorf("a canceled attempt ended the job %s", got.State)
+	}
+}
+
+func TestShortSentencesArePacked(t *testing.T) {
+	b := setup(t)
+	j := b.job(t, threeSentences, ttsc.DefaultProsody(), englishVoice(t))
+	w := b.worker(t, b.blobs)
+	w.cfg.PackRunes = 150
+	if err := w.Work(context.Background(), riverJob(j, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.engine.texts) != 1 || b.engine.texts[0] != threeSentences {
+		t.Errorf("engine read %q; want the three short sentences at once", b.engine.texts)
 	}
 }

@@ -56,6 +56,7 @@ func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	db.driver.Wake()
 	j.State, j.CreatedAt, j.UpdatedAt = ttsc.JobWaiting, now.Truncate(time.Millisecond), now.Truncate(time.Millisecond)
 	return nil
 }

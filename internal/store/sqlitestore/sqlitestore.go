@@ -59,10 +59,11 @@ type Config struct {
 // DB is the SQLite store. It implements ttsc.JobStore and
 // ttsc.CredentialStore.
 type DB struct {
-	cfg   Config
-	write *sql.DB // one connection: SQLite has one writer, River wants it so
-	read  *sql.DB // readers see WAL snapshots and never wait for the writer
-	river *river.Client[*sql.Tx]
+	cfg    Config
+	write  *sql.DB // one connection: SQLite has one writer, River wants it so
+	read   *sql.DB // readers see WAL snapshots and never wait for the writer
+	river  *river.Client[*sql.Tx]
+	driver *wakeDriver
 
 	mu      sync.Mutex
 	started bool
@@ -139,15 +140,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		// SQLite has no LISTEN/NOTIFY: River's SQLite listener polls a
-		// notification table every 50 ms, which tells the producer of a
-		// job inserted by this process (measured: a new job starts
-		// 20 ms after CreateJob at the median, 36 ms at p90, against
-		// 37 and 58 ms when polling only). The poll interval is the
-		// fallback for jobs inserted by other processes and for
-		// retries; the cooldown lets a producer with free slots fetch
-		// again soon after a fetch, so a burst starts without waiting.
-		// River's minimum for both is 1 ms.
-		FetchCooldown:     20 * time.Millisecond,
+		// notification table every 50 ms. Jobs this process inserts wake
+		// the listener at once (wake.go); the poll interval is the
+		// fallback for jobs inserted by other processes and for retries.
+		// A short cooldown lets the producer act on a wake-up right after
+		// a previous fetch. River's minimum for both is 1 ms.
+		FetchCooldown:     2 * time.Millisecond,
 		FetchPollInterval: 50 * time.Millisecond,
 		MaxAttempts:       3,
 	}
@@ -157,7 +155,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 		}
 	}
-	db.river, err = river.NewClient(riversqlite.New(write), rc)
+	db.driver = newWakeDriver(riversqlite.New(write))
+	db.river, err = river.NewClient[*sql.Tx](db.driver, rc)
 	if err != nil {
 		db.read.Close()
 		write.Close()
