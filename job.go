@@ -180,3 +180,22 @@ type JobStore interface {
 	// message. Ending an ended job is a no-op.
 	EndJob(ctx context.Context, id string, state JobState, code, message string) error
 }
+
+// JobOptions are the request fields a job keeps besides its text, voice
+// and prosody, stored as Job.Options in JSON.
+type JobOptions struct {
+	BusinessType             string `json:"business_type,omitempty"`
+	Style                    string `json:"style,omitempty"`
+	IsVocabularyConfigEnable *bool  `json:"is_vocabulary_config_enable,omitempty"`
+	IsConcurrentResource     bool   `json:"is_concurrent_resource,omitempty"`
+	SliceSegments            bool   `json:"slice_segments,omitempty"`
+	// NeedTimestamp asks for an audio info file with word and sentence
+	// timings.
+	NeedTimestamp bool `json:"need_timestamp,omitempty"`
+	// GenSRT asks for an SRT subtitle file; SRTLen is the most characters
+	// on one subtitle line (0: no limit) and SRTLineLimit the most lines
+	// in one cue (0 means 1).
+	GenSRT       bool `json:"gen_srt,omitempty"`
+	SRTLen       int  `json:"srt_len,omitempty"`
+	SRTLineLimit int  `json:"srt_line_limit,omitempty"`
+}

@@ -144,7 +144,6 @@ func TestAsyncBadInput(t *testing.T) {
 		{"ErrUnknownVoice", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: strings.Repeat("0", 32)}, "MSS.10001001", "voice_asset_id"},
 		{"ErrPriority", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, Priority: ptr(int32(11))}, "MSS.00000003", "priority"},
 		{"ErrSilenceTime", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, SilenceTimeMs: ptr(int32(5001))}, "MSS.00000003", "silence_time_ms"},
-		{"ErrTimestampNotYet", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, NeedTimestamp: ptr(true)}, "MSS.00000003", "need_timestamp"},
 		{"ErrCallbackNotYet", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, CallbackConfig: &model.TtsCallBackConfig{CallbackUrl: "http://127.0.0.1:1/x"}}, "MSS.00000003", "callback_config"},
 	} {
 		t.Run(test.name, func(t *testing.T) {

@@ -36,15 +36,6 @@ type asyncRequest struct {
 	Priority                 *int32  `json:"priority"`
 }
 
-// asyncOptions are the async request fields kept with the job.
-type asyncOptions struct {
-	NeedTimestamp            bool  `json:"need_timestamp,omitempty"`
-	GenSRT                   bool  `json:"gen_srt,omitempty"`
-	IsVocabularyConfigEnable *bool `json:"is_vocabulary_config_enable,omitempty"`
-	IsConcurrentResource     bool  `json:"is_concurrent_resource,omitempty"`
-	SliceSegments            bool  `json:"slice_segments,omitempty"`
-}
-
 // notYet refuses a field whose behaviour ttsc does not implement yet,
 // rather than accepting it and silently doing nothing.
 func notYet(field string) error {
@@ -94,10 +85,6 @@ func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) er
 		return ttsc.Errorf(ttsc.EINVALID, "field srt_len must be between 0 and 10000, got %d", *req.SRTLen)
 	}
 	switch {
-	case req.NeedTimestamp != nil && *req.NeedTimestamp:
-		return notYet("need_timestamp")
-	case req.GenSRT != nil && *req.GenSRT:
-		return notYet("gen_srt")
 	case req.SilenceFlag != nil && *req.SilenceFlag:
 		return notYet("silence_flag")
 	case req.CallbackConfig != nil:
@@ -109,7 +96,15 @@ func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) er
 	case req.ActionOutputExternalURL != nil && *req.ActionOutputExternalURL != "":
 		return notYet("action_output_external_url")
 	}
-	opts := asyncOptions{IsVocabularyConfigEnable: req.IsVocabularyConfigEnable}
+	opts := ttsc.JobOptions{
+		IsVocabularyConfigEnable: req.IsVocabularyConfigEnable,
+		NeedTimestamp:            req.NeedTimestamp != nil && *req.NeedTimestamp,
+		GenSRT:                   req.GenSRT != nil && *req.GenSRT,
+		SRTLineLimit:             intOr(req.SRTLineLimit, 1),
+	}
+	if req.SRTLen != nil {
+		opts.SRTLen = int(*req.SRTLen)
+	}
 	if req.IsConcurrentResource != nil {
 		opts.IsConcurrentResource = *req.IsConcurrentResource
 	}

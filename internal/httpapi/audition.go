@@ -23,14 +23,6 @@ type auditionRequest struct {
 	IsVocabularyConfigEnable *bool   `json:"is_vocabulary_config_enable"`
 }
 
-// auditionOptions are the request fields kept with the job for the worker
-// and for job records.
-type auditionOptions struct {
-	BusinessType             string `json:"business_type,omitempty"`
-	Style                    string `json:"style,omitempty"`
-	IsVocabularyConfigEnable *bool  `json:"is_vocabulary_config_enable,omitempty"`
-}
-
 type jobIDResponse struct {
 	JobID string `json:"job_id"`
 }
@@ -56,7 +48,7 @@ func (s *Server) handleCreateAudition(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	opts := auditionOptions{IsVocabularyConfigEnable: req.IsVocabularyConfigEnable}
+	opts := ttsc.JobOptions{IsVocabularyConfigEnable: req.IsVocabularyConfigEnable}
 	if req.BusinessType != nil {
 		opts.BusinessType = *req.BusinessType
 	}

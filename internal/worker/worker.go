@@ -6,6 +6,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -167,15 +168,23 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 }
 
 // whole reads every segment and stores the job's audio as one file, the
-// shape of an async job's result. A retry that finds the file recorded has
-// nothing left to do.
+// shape of an async job's result, with the timing and subtitle files the
+// job asked for. The audio is recorded last, so a retry that finds it
+// recorded has nothing left to do.
 func (w *Worker) whole(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs []text.Segment, stored bool) error {
 	if stored {
 		return nil
 	}
+	var opts ttsc.JobOptions
+	if len(j.Options) > 0 {
+		if err := json.Unmarshal(j.Options, &opts); err != nil {
+			return &ttsc.Error{Code: ttsc.EINVALID, Message: "the job's options are unreadable", Err: err}
+		}
+	}
 	var samples []int16
+	var words []audio.Span
 	rate := 0
-	for i := range segs {
+	for i, seg := range segs {
 		sp, err := w.read(ctx, j, voice, segs, i)
 		if err != nil {
 			return err
@@ -183,9 +192,77 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs 
 		if rate == 0 {
 			rate = sp.SampleRate
 		}
+		words = append(words, timeWords(seg, sp, len(samples), rate)...)
 		samples = append(samples, sp.Samples...)
 	}
+	if rate == 0 {
+		return ttsc.Errorf(ttsc.ESYNTHESIS, "the engine returned no audio")
+	}
+	src := j.SynthesisText()
+	sentences := timeSentences(text.Split(src, w.cfg.SegmentRunes), words)
+	duration := time.Duration(len(samples)) * time.Second / time.Duration(rate)
+	if opts.NeedTimestamp {
+		info := audio.NewInfo(src, words, sentences, rate, duration).JSON()
+		if err := w.put(ctx, j, ttsc.FileInfo, "info", "json", "application/json", info, 0); err != nil {
+			return err
+		}
+	}
+	if opts.GenSRT {
+		srt := audio.SRT(src, words, sentences, opts.SRTLen, opts.SRTLineLimit)
+		if err := w.put(ctx, j, ttsc.FileSRT, "subtitle", "srt", "application/x-subrip", srt, 0); err != nil {
+			return err
+		}
+	}
 	return w.store(ctx, j, 0, samples, rate)
+}
+
+// timeWords places a segment's word events in the whole text and audio:
+// offset is the number of samples before the segment. A word lasts until
+// the next one starts, the last one until the segment's audio ends.
+func timeWords(seg text.Segment, sp *ttsc.Speech, offset, rate int) []audio.Span {
+	ms := func(sample int) int64 { return int64(offset+sample) * 1000 / int64(rate) }
+	out := make([]audio.Span, 0, len(sp.Words))
+	for k, wd := range sp.Words {
+		end := len(sp.Samples)
+		if k+1 < len(sp.Words) {
+			end = sp.Words[k+1].Sample
+		}
+		out = append(out, audio.Span{
+			Start: seg.Start + wd.TextStart, End: seg.Start + wd.TextEnd,
+			BeginMs: ms(wd.Sample), EndMs: ms(max(end, wd.Sample)),
+		})
+	}
+	return out
+}
+
+// timeSentences times each sentence from its first and last word;
+// sentences without words (punctuation only) are left out.
+func timeSentences(sentences []text.Segment, words []audio.Span) []audio.Span {
+	var out []audio.Span
+	wi := 0
+	for _, s := range sentences {
+		first := -1
+		for wi < len(words) && words[wi].Start < s.End() {
+			if first < 0 {
+				first = wi
+			}
+			wi++
+		}
+		if first < 0 {
+			continue
+		}
+		out = append(out, audio.Span{Start: s.Start, End: s.End(), BeginMs: words[first].BeginMs, EndMs: words[wi-1].EndMs})
+	}
+	return out
+}
+
+// put stores one companion file of a job under a fixed key.
+func (w *Worker) put(ctx context.Context, j *ttsc.Job, kind ttsc.FileKind, name, ext, ctype string, data []byte, index int) error {
+	key := fmt.Sprintf("%s/%s/%s-%04d.%s", j.ProjectID, j.ID, name, index, ext)
+	if err := w.cfg.Blobs.Put(ctx, key, data, ctype); err != nil {
+		return err
+	}
+	return w.cfg.Jobs.AddFile(ctx, j.ID, ttsc.File{Kind: kind, Index: index, Key: key, ContentType: ctype, Size: int64(len(data))})
 }
 
 // read has the engine read segment i, naming the segment in any error.
