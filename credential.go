@@ -43,4 +43,10 @@ type CredentialStore interface {
 	// Token returns the token with the given hash. Returns ENOTFOUND if
 	// there is none or it has expired at now.
 	Token(ctx context.Context, hash string, now time.Time) (*Token, error)
+	// CreateOnceCode stores a single-use code, by its hash, like a token.
+	CreateOnceCode(ctx context.Context, t *Token) error
+	// ConsumeOnceCode removes the code with the given hash and returns it.
+	// Returns ENOTFOUND if there is none, it was used, or it has expired
+	// at now; of two concurrent calls only one succeeds.
+	ConsumeOnceCode(ctx context.Context, hash string, now time.Time) (*Token, error)
 }

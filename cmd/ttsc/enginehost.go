@@ -30,3 +30,6 @@ type unavailable struct{ err error }
 func (u unavailable) Synthesize(context.Context, ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	return nil, u.err
 }
+
+// Phonemes answers with the reason the engine is missing.
+func (u unavailable) Phonemes(voice, text string, ipa bool) (string, error) { return "", u.err }

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-type crasher struct{ ttsc.Engine }
+type crasher struct{ *espeak.Engine }
 
 func (c crasher) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	if strings.Contains(req.Text, crashText) {

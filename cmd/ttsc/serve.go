@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -214,16 +215,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		public = m.URL
 	}
 	api, err := httpapi.New(httpapi.Config{
-		Jobs:        m.db,
-		Credentials: m.db,
-		Blobs:       blobs,
-		Voices:      catalog,
-		PublicURL:   public,
-		SigningKey:  key,
-		URLExpiry:   c.URLExpiry,
-		Ready:       m.db.Ping,
-		Now:         m.Now,
-		Logger:      m.logger,
+		Jobs:            m.db,
+		Credentials:     m.db,
+		Blobs:           blobs,
+		Voices:          catalog,
+		PublicURL:       public,
+		SigningKey:      key,
+		URLExpiry:       c.URLExpiry,
+		Ready:           m.db.Ping,
+		PhoneticSymbols: m.phoneticSymbols,
+		Now:             m.Now,
+		Logger:          m.logger,
 	})
 	if err != nil {
 		ln.Close()
@@ -284,6 +286,22 @@ func (m *Main) Close() error {
 		m.db = nil
 	}
 	return errors.Join(errs...)
+}
+
+// phoneticSymbols asks the engine how American and British English read
+// word, in IPA, without repeats.
+func (m *Main) phoneticSymbols(ctx context.Context, word string) ([]string, error) {
+	var out []string
+	for _, voice := range []string{"en-us", "en"} { // American, British
+		ipa, err := m.pool.Phonemes(ctx, voices.EngineEspeak, voice, word)
+		if err != nil {
+			return nil, err
+		}
+		if ipa = strings.TrimSpace(ipa); ipa != "" && !slices.Contains(out, ipa) {
+			out = append(out, ipa)
+		}
+	}
+	return out, nil
 }
 
 // firstCredentials creates a project and an access key pair when the data

@@ -37,6 +37,9 @@ type Config struct {
 	// MaxSkew is how far X-Sdk-Date may be from the server's clock.
 	// Default 15 minutes.
 	MaxSkew time.Duration
+	// PhoneticSymbols returns candidate IPA readings of an English word;
+	// nil makes ShowTtsPhoneticSymbol answer 503.
+	PhoneticSymbols func(ctx context.Context, word string) ([]string, error)
 	// Ready reports whether the server can serve; nil means always.
 	Ready func(context.Context) error
 	// Now returns the current time. Default time.Now.
@@ -118,6 +121,8 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/{project_id}/ttsc/async-jobs", s.handleCreateAsyncJob, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/async-jobs/{job_id}", s.handleShowAsyncJob, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/tts-jobs", s.handleListJobs, true)
+	s.handle("POST", "/v1/{project_id}/ttsc/once-code", s.handleCreateOnceCode, true)
+	s.handle("GET", "/v1/{project_id}/ttsc/phonetic-symbol", s.handleShowPhoneticSymbol, true)
 	s.handle("POST", "/v1/{project_id}/ttsc/check-voice-asset/{voice_asset_id}", s.handleCheckVoiceAsset, true)
 	s.handle("GET", "/v1/{project_id}/digital-assets", s.handleListAssets, true)
 	s.handle("GET", "/v1/{project_id}/digital-assets/{asset_id}", s.handleShowAsset, true)

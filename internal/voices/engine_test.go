@@ -41,7 +41,8 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-// espeakVoices returns the voice names of `espeak-ng --voices` and the
+// espeakVoices returns the voice names of `espeak-ng --voices` (language
+// tags and file names) and the
 // variant names (the file names under !v/) of `--voices=variant`.
 func espeakVoices(t *testing.T, bin string) (langs, variants map[string]bool) {
 	t.Helper()
@@ -54,7 +55,13 @@ func espeakVoices(t *testing.T, bin string) (langs, variants map[string]bool) {
 		}
 		return m
 	}
-	langs = column(run(t, bin, "--voices"), 1)
+	// The library finds a voice by its file's base name ("gmw/en" is
+	// "en"); the command line also by its language tag.
+	out := run(t, bin, "--voices")
+	langs = column(out, 1)
+	for file := range column(out, 4) {
+		langs[file[strings.LastIndex(file, "/")+1:]] = true
+	}
 	variants = map[string]bool{}
 	for file := range column(run(t, bin, "--voices=variant"), 4) {
 		variants[strings.TrimPrefix(file, "!v/")] = true

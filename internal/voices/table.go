@@ -17,6 +17,9 @@ type language struct {
 	name, native string
 	// engine and voice name the engine voice; sexes add variants to voice.
 	engine, voice string
+	// idVoice, when set, stands for voice in the key the asset ID is
+	// derived from, so IDs stay put when an engine voice is renamed.
+	idVoice string
 	// sample is a sentence in the language that the tests have the engine
 	// transcribe, to prove the voice reads the language's own script.
 	sample string
@@ -52,7 +55,9 @@ var languages = []language{
 		voice:  "en-us",
 		sample: "Hello, and welcome. This is how I sound when I read your text aloud."},
 	{lang: "EN", locale: "en-GB", name: "English (UK)", native: "English (UK)", engine: EngineEspeak,
-		voice:  "en-gb",
+		// libespeak-ng finds voices by file name: its British voice is
+		// "en" (the command line also takes the language tag "en-gb").
+		voice: "en", idVoice: "en-gb",
 		sample: "Hello, and welcome. This is how I sound when I read your text aloud."},
 	{lang: "YY", locale: "yue-HK", name: "Chinese (Cantonese)", native: "粵語", engine: EngineEspeak,
 		voice:  "yue",
@@ -61,7 +66,7 @@ var languages = []language{
 		voice:  "de",
 		sample: "Guten Tag und herzlich willkommen. So klingt meine Stimme, wenn ich Ihren Text vorlese."},
 	{lang: "fr", locale: "fr-FR", name: "French", native: "Français", engine: EngineEspeak,
-		voice:  "fr-fr",
+		voice: "fr", idVoice: "fr-fr", // the library's name for fr-fr
 		sample: "Bonjour et bienvenue. Voici ma voix quand je lis votre texte à haute voix."},
 	{lang: "ESP", locale: "es-ES", name: "Spanish (Spain)", native: "Español (España)", engine: EngineEspeak,
 		voice:  "es",

@@ -9,6 +9,7 @@
 package voices
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -102,8 +103,9 @@ func build(langs []language, presets []preset) []ttsc.Voice {
 	for _, l := range langs {
 		for _, s := range sexes {
 			engineVoice := l.voice + s.variant
+			idVoice := cmp.Or(l.idVoice, l.voice) + s.variant
 			v := ttsc.Voice{
-				ID:          voiceID("ttsc-voice:" + l.engine + ":" + engineVoice),
+				ID:          voiceID("ttsc-voice:" + l.engine + ":" + idVoice),
 				Name:        l.name + " " + s.label + " — " + engineLabel[l.engine],
 				Description: l.native + ", " + s.label + ", read by " + engineLabel[l.engine] + " (" + engineVoice + ").",
 				Engine:      l.engine,

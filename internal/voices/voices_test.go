@@ -44,7 +44,7 @@ func TestCatalogIDs(t *testing.T) {
 			"cmn-latn-pinyin+f5":    "42c88bf7fe2511743856a6787bccd29a",
 			"cmn-latn-pinyin+klatt": "6e5b308e3faa33e164138ba531da9ae6",
 			"en-us+f5":              "7990dbf6afd007ce63db00728950081a",
-			"en-gb+klatt":           "90fab7f947a1c46f39949419716c5098",
+			"en+klatt":              "90fab7f947a1c46f39949419716c5098", // was en-gb+klatt
 			"yue+f5":                "1a2d5724efc88393fcd33d54e003850c",
 			"de+klatt":              "5cf08183548da01ab825bfe3e953ea1e",
 			"ko+f5":                 "1833dd8de64a48bc29f0bc904a68ab6a",

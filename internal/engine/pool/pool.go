@@ -196,6 +196,24 @@ func (p *Pool) restart(lastErr error) {
 
 // Synthesize has a free host read req.Text.
 func (p *Pool) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
+	a, err := p.do(ctx, request{Engine: req.Engine, Voice: req.Voice, Text: req.Text, Speed: req.Speed, Pitch: req.Pitch})
+	if err != nil {
+		return nil, err
+	}
+	return a.Speech, nil
+}
+
+// Phonemes returns the IPA with which engine's voice would read text.
+func (p *Pool) Phonemes(ctx context.Context, engine, voice, text string) (string, error) {
+	a, err := p.do(ctx, request{Op: opPhonemes, Engine: engine, Voice: voice, Text: text})
+	if err != nil {
+		return "", err
+	}
+	return a.phonemes, nil
+}
+
+// do runs one request on a free host.
+func (p *Pool) do(ctx context.Context, req request) (*answer, error) {
 	h, err := p.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -204,14 +222,15 @@ func (p *Pool) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc
 	defer p.inFlight.Add(-1)
 
 	type result struct {
-		sp  *ttsc.Speech
+		sp  *answer
 		err error // an engine's answer
 		io  error // the host failed
 	}
 	done := make(chan result, 1)
 	seq := p.seq.Add(1)
 	go func() {
-		sp, err, ioErr := h.roundTrip(seq, req)
+		req.Seq = seq
+		sp, err, ioErr := h.roundTrip(req)
 		done <- result{sp, err, ioErr}
 	}()
 	timer := time.NewTimer(p.cfg.SegmentTimeout)
@@ -265,10 +284,16 @@ func (p *Pool) acquire(ctx context.Context) (*host, error) {
 	}
 }
 
+// answer is a host's answer: speech, or phonemes.
+type answer struct {
+	*ttsc.Speech
+	phonemes string
+}
+
 // roundTrip sends one request and reads its answer. err is the engine's
 // answer; ioErr means the host is broken.
-func (h *host) roundTrip(seq uint64, req ttsc.SynthesisRequest) (sp *ttsc.Speech, err, ioErr error) {
-	if ioErr = writeJSONFrame(h.w, request{Seq: seq, Engine: req.Engine, Voice: req.Voice, Text: req.Text, Speed: req.Speed, Pitch: req.Pitch}); ioErr != nil {
+func (h *host) roundTrip(req request) (a *answer, err, ioErr error) {
+	if ioErr = writeJSONFrame(h.w, req); ioErr != nil {
 		return nil, nil, ioErr
 	}
 	if ioErr = h.w.Flush(); ioErr != nil {
@@ -286,13 +311,16 @@ func (h *host) roundTrip(seq uint64, req ttsc.SynthesisRequest) (sp *ttsc.Speech
 	if ioErr = json.Unmarshal(head, &resp); ioErr != nil {
 		return nil, nil, ioErr
 	}
-	if resp.Seq != seq {
-		return nil, nil, fmt.Errorf("answer to request %d arrived for request %d", resp.Seq, seq)
+	if resp.Seq != req.Seq {
+		return nil, nil, fmt.Errorf("answer to request %d arrived for request %d", resp.Seq, req.Seq)
 	}
 	if resp.ErrorCode != "" {
 		return nil, &ttsc.Error{Code: resp.ErrorCode, Message: resp.ErrorMessage}, nil
 	}
-	return &ttsc.Speech{SampleRate: resp.SampleRate, Samples: bytesSamples(pcm), Words: resp.Words}, nil, nil
+	return &answer{
+		Speech:   &ttsc.Speech{SampleRate: resp.SampleRate, Samples: bytesSamples(pcm), Words: resp.Words},
+		phonemes: resp.Phonemes,
+	}, nil, nil
 }
 
 // Restarts is how many hosts have been replaced.

@@ -208,3 +208,14 @@ func BenchmarkPool(b *testing.B) {
 		})
 	}
 }
+
+func TestPhonemes(t *testing.T) {
+	p := newPool(t, 1, 10*time.Second)
+	ipa, err := p.Phonemes(context.Background(), "espeak", "en-us", "water")
+	if err != nil || !strings.Contains(ipa, "w") {
+		t.Errorf("IPA of water: %q, %v", ipa, err)
+	}
+	if _, err := p.Phonemes(context.Background(), "test", "", "x"); ttsc.ErrorCode(err) != ttsc.EINVALID {
+		t.Errorf("engine without phonemes: %v, want EINVALID", err)
+	}
+}

@@ -25,7 +25,9 @@ import (
 const maxFrame = 64 << 20
 
 type request struct {
-	Seq    uint64 `json:"seq"`
+	Seq uint64 `json:"seq"`
+	// Op is "" to synthesize or "phonemes" for the IPA of Text.
+	Op     string `json:"op,omitempty"`
 	Engine string `json:"engine"`
 	Voice  string `json:"voice"`
 	Text   string `json:"text"`
@@ -37,6 +39,7 @@ type response struct {
 	Seq          uint64           `json:"seq"`
 	SampleRate   int              `json:"sample_rate"`
 	Words        []ttsc.WordEvent `json:"words,omitempty"`
+	Phonemes     string           `json:"phonemes,omitempty"`
 	ErrorCode    string           `json:"error_code,omitempty"`
 	ErrorMessage string           `json:"error_message,omitempty"`
 }
@@ -106,6 +109,13 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
+const opPhonemes = "phonemes"
+
+// phonemizer is an engine that can also say how it pronounces a text.
+type phonemizer interface {
+	Phonemes(voice, text string, ipa bool) (string, error)
+}
+
 // Serve is the host side: it answers requests from in on out until in
 // ends, dispatching each to the engine named in the request. Engines run
 // one request at a time. `ttsc engine-host` calls it with stdin and
@@ -127,9 +137,20 @@ func Serve(in io.Reader, out io.Writer, engines map[string]ttsc.Engine) error {
 		}
 		resp := response{Seq: req.Seq}
 		var samples []int16
-		if e, ok := engines[req.Engine]; !ok {
+		e, ok := engines[req.Engine]
+		ph, canPhonemes := e.(phonemizer)
+		switch {
+		case !ok:
 			resp.ErrorCode, resp.ErrorMessage = ttsc.EINVALID, fmt.Sprintf("this engine host has no engine %q", req.Engine)
-		} else {
+		case req.Op == opPhonemes && !canPhonemes:
+			resp.ErrorCode, resp.ErrorMessage = ttsc.EINVALID, fmt.Sprintf("engine %q cannot give phonemes", req.Engine)
+		case req.Op == opPhonemes:
+			p, err := ph.Phonemes(req.Voice, req.Text, true)
+			if err != nil {
+				resp.ErrorCode, resp.ErrorMessage = ttsc.ErrorCode(err), ttsc.ErrorMessage(err)
+			}
+			resp.Phonemes = p
+		default:
 			sp, err := e.Synthesize(context.Background(), ttsc.SynthesisRequest{
 				Engine: req.Engine, Voice: req.Voice, Text: req.Text, Speed: req.Speed, Pitch: req.Pitch,
 			})

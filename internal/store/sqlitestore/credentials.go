@@ -98,3 +98,36 @@ func (db *DB) Token(ctx context.Context, hash string, now time.Time) (t *ttsc.To
 	t.CreatedAt, t.ExpiresAt = fromMS(created), fromMS(expires)
 	return t, nil
 }
+
+// CreateOnceCode stores a single-use code's hash.
+func (db *DB) CreateOnceCode(ctx context.Context, t *ttsc.Token) (err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.CreateOnceCode")
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
+	}
+	// Expired codes are dropped here, so the table stays small without a
+	// sweeper.
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM once_codes WHERE expires_at <= ?`, ms(t.CreatedAt)); err != nil {
+		return err
+	}
+	_, err = db.write.ExecContext(ctx, `INSERT INTO once_codes (hash, project_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		t.Hash, t.ProjectID, ms(t.CreatedAt), ms(t.ExpiresAt))
+	return err
+}
+
+// ConsumeOnceCode deletes a valid code and returns it.
+func (db *DB) ConsumeOnceCode(ctx context.Context, hash string, now time.Time) (t *ttsc.Token, err error) {
+	defer ttsc.WrapOp(&err, "sqlitestore.ConsumeOnceCode")
+	t = &ttsc.Token{Hash: hash}
+	var created, expires int64
+	err = db.write.QueryRowContext(ctx, `DELETE FROM once_codes WHERE hash = ? AND expires_at > ?
+		RETURNING project_id, created_at, expires_at`, hash, ms(now)).Scan(&t.ProjectID, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ttsc.Errorf(ttsc.ENOTFOUND, "once code not found, already used or expired")
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.ExpiresAt = fromMS(created), fromMS(expires)
+	return t, nil
+}

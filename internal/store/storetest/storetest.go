@@ -218,6 +218,24 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			t.Errorf("deleted credential: %v, want ENOTFOUND", err)
 		}
 	})
+	t.Run("OKOnceCodeSingleUse", func(t *testing.T) {
+		s := open(t)
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		for _, h := range []string{"c1", "c2"} {
+			if err := s.CreateOnceCode(ctx, &ttsc.Token{Hash: h, ProjectID: "p1", CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c, err := s.ConsumeOnceCode(ctx, "c1", now.Add(time.Minute)); err != nil || c.ProjectID != "p1" {
+			t.Fatalf("first use: %+v, %v", c, err)
+		}
+		if _, err := s.ConsumeOnceCode(ctx, "c1", now.Add(time.Minute)); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("second use: %v, want ENOTFOUND", err)
+		}
+		if _, err := s.ConsumeOnceCode(ctx, "c2", now.Add(5*time.Minute)); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("expired code: %v, want ENOTFOUND", err)
+		}
+	})
 	t.Run("OKTokenExpiry", func(t *testing.T) {
 		s := open(t)
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/auth"
+)
+
+func TestOnceCode(t *testing.T) {
+	ts := startServer(t, "")
+	c := ts.client(t, ts.Cred)
+	resp, err := c.CreateTtsOnceCode(&model.CreateTtsOnceCodeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := *resp.OnceCode
+	if len(code) < 40 {
+		t.Fatalf("once code %q is too short to be unguessable", code)
+	}
+	// Stored hashed, valid once, for this project.
+	got, err := ts.db.ConsumeOnceCode(t.Context(), auth.HashToken(code), ts.Clock.Now())
+	if err != nil || got.ProjectID != ts.Cred.ProjectID {
+		t.Fatalf("consume: %+v, %v", got, err)
+	}
+	if _, err := ts.db.ConsumeOnceCode(t.Context(), auth.HashToken(code), ts.Clock.Now()); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+		t.Errorf("second use: %v, want ENOTFOUND", err)
+	}
+	other, _ := c.CreateTtsOnceCode(&model.CreateTtsOnceCodeRequest{})
+	if *other.OnceCode == code {
+		t.Error("two once codes are equal")
+	}
+}
+
+func TestPhoneticSymbol(t *testing.T) {
+	ts := startServer(t, "")
+	c := ts.client(t, ts.Cred)
+	resp, err := c.ShowTtsPhoneticSymbol(&model.ShowTtsPhoneticSymbolRequest{Word: "tomato"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Data == nil || len(*resp.Data) == 0 {
+		t.Fatal("no phonetic symbols for tomato")
+	}
+	for _, ipa := range *resp.Data {
+		if !strings.Contains(ipa, "t") || !strings.Contains(ipa, "m") || strings.ContainsAny(ipa, "()") {
+			t.Errorf("IPA %q does not look like tomato", ipa)
+		}
+	}
+	if len(*resp.Data) < 2 {
+		t.Logf("only one reading: %q", *resp.Data)
+	}
+	for _, bad := range []string{"", "two words", "你好", strings.Repeat("a", 65)} {
+		_, err := c.ShowTtsPhoneticSymbol(&model.ShowTtsPhoneticSymbolRequest{Word: bad})
+		sdkError(t, err, http.StatusBadRequest, "MSS.00000003")
+	}
+}
