@@ -18,6 +18,7 @@ import (
 type Store interface {
 	ttsc.JobStore
 	ttsc.CredentialStore
+	ttsc.VocabularyStore
 }
 
 // newJob returns a job with every field set.
@@ -216,6 +217,110 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		}
 		if _, err := s.Credential(ctx, "AK1"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
 			t.Errorf("deleted credential: %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("OKVocabulary", func(t *testing.T) {
+		s := open(t)
+		g := &ttsc.VocabularyGroup{ID: "g1", ProjectID: "p1", Name: "names"}
+		if err := s.CreateGroup(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetGroupAssets(ctx, "p1", "g1", []string{"voiceA"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []*ttsc.Vocabulary{
+			{ID: "v1", ProjectID: "p1", Type: ttsc.VocabularyAlias, Key: "WHO", Value: "World Health Organization"},
+			{ID: "v2", ProjectID: "p1", Type: ttsc.VocabularyG2P, Key: "重庆", Value: "chong2 qing4", GroupID: "g1"},
+			{ID: "v3", ProjectID: "p1", Type: ttsc.VocabularySayAs, Key: "110", Value: "telephone", GroupID: "g1"},
+			{ID: "v4", ProjectID: "p2", Type: ttsc.VocabularyAlias, Key: "WHO", Value: "who"},
+		} {
+			if err := s.CreateVocabulary(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		if err := s.CreateVocabulary(ctx, &ttsc.Vocabulary{ID: "v5", ProjectID: "p2", Type: ttsc.VocabularyAlias, Key: "x", GroupID: "g1"}); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("entry in another project's group: %v, want ENOTFOUND", err)
+		}
+		ids := func(f ttsc.VocabularyFilter) ([]string, int) {
+			t.Helper()
+			vs, total, err := s.ListVocabularies(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, v := range vs {
+				out = append(out, v.ID)
+			}
+			return out, total
+		}
+		for _, test := range []struct {
+			name  string
+			f     ttsc.VocabularyFilter
+			want  []string
+			total int
+		}{
+			{"All", ttsc.VocabularyFilter{ProjectID: "p1"}, []string{"v1", "v2", "v3"}, 3},
+			{"Type", ttsc.VocabularyFilter{ProjectID: "p1", Type: ttsc.VocabularyG2P}, []string{"v2"}, 1},
+			{"Group", ttsc.VocabularyFilter{ProjectID: "p1", GroupID: "g1"}, []string{"v2", "v3"}, 2},
+			{"BoundVoice", ttsc.VocabularyFilter{ProjectID: "p1", AssetID: "voiceA"}, []string{"v1", "v2", "v3"}, 3},
+			{"OtherVoice", ttsc.VocabularyFilter{ProjectID: "p1", AssetID: "voiceB"}, []string{"v1"}, 1},
+			{"SearchKey", ttsc.VocabularyFilter{ProjectID: "p1", SearchKey: "health"}, []string{"v1"}, 1},
+			{"SearchLiteralPercent", ttsc.VocabularyFilter{ProjectID: "p1", SearchKey: "%"}, nil, 0},
+			{"Page", ttsc.VocabularyFilter{ProjectID: "p1", Offset: 1, Limit: 1}, []string{"v2"}, 3},
+		} {
+			t.Run(test.name, func(t *testing.T) {
+				got, total := ids(test.f)
+				if diff := cmp.Diff(test.want, got); diff != "" || total != test.total {
+					t.Errorf("total %d (want %d), (-want +got):\n%s", total, test.total, diff)
+				}
+			})
+		}
+		if err := s.UpdateVocabulary(ctx, &ttsc.Vocabulary{ID: "v1", ProjectID: "p1", Type: ttsc.VocabularyAlias, Key: "WHO", Value: "W H O"}); err != nil {
+			t.Fatal(err)
+		}
+		if vs, _, _ := s.ListVocabularies(ctx, ttsc.VocabularyFilter{ProjectID: "p1", Limit: 1}); vs[0].Value != "W H O" {
+			t.Errorf("after update: %+v", vs[0])
+		}
+		if err := s.UpdateVocabulary(ctx, &ttsc.Vocabulary{ID: "v4", ProjectID: "p1", Type: ttsc.VocabularyAlias}); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("updating another project's entry: %v, want ENOTFOUND", err)
+		}
+		if n, err := s.DeleteVocabularies(ctx, "p1", []string{"v1", "v4", "nope"}); err != nil || n != 1 {
+			t.Errorf("DeleteVocabularies = %d, %v; want 1 (v4 is another project's)", n, err)
+		}
+		if err := s.RenameGroup(ctx, "p1", "g1", "renamed"); err != nil {
+			t.Fatal(err)
+		}
+		gs, total, err := s.ListGroups(ctx, "p1", "", 0, 10)
+		if err != nil || total != 1 || gs[0].Name != "renamed" || !cmp.Equal(gs[0].AssetIDs, []string{"voiceA"}) {
+			t.Errorf("ListGroups: %+v, %d, %v", gs, total, err)
+		}
+		if err := s.DeleteGroup(ctx, "p1", "g1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := ids(ttsc.VocabularyFilter{ProjectID: "p1"}); len(got) != 0 {
+			t.Errorf("entries %v outlived their group", got)
+		}
+		if err := s.DeleteGroup(ctx, "p1", "g1"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("second DeleteGroup: %v", err)
+		}
+	})
+	t.Run("OKTenantConfig", func(t *testing.T) {
+		s := open(t)
+		c := &ttsc.TenantConfig{ID: "c1", ProjectID: "p1", Key: "vocabulary", Value: "true"}
+		if err := s.SaveTenantConfig(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		again := &ttsc.TenantConfig{ID: "c2", ProjectID: "p1", Key: "vocabulary", Value: "false"}
+		if err := s.SaveTenantConfig(ctx, again); err != nil || again.ID != "c1" {
+			t.Fatalf("second save: id %s, %v; want the first ID kept", again.ID, err)
+		}
+		cs, err := s.TenantConfigs(ctx, "p1", "vocabulary")
+		if err != nil || len(cs) != 1 || cs[0].Value != "false" {
+			t.Errorf("TenantConfigs: %+v, %v", cs, err)
+		}
+		if cs, _ := s.TenantConfigs(ctx, "p2", ""); len(cs) != 0 {
+			t.Errorf("another project sees %+v", cs)
 		}
 	})
 	t.Run("OKOnceCodeSingleUse", func(t *testing.T) {
