@@ -250,4 +250,3 @@ func (db *DB) TenantConfigs(ctx context.Context, projectID, key string) (cs []*t
 	}
 	return cs, rows.Err()
 }
-
