@@ -217,6 +217,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	api, err := httpapi.New(httpapi.Config{
 		Jobs:            m.db,
 		Credentials:     m.db,
+		Vocabulary:      m.db,
 		Blobs:           blobs,
 		Voices:          catalog,
 		PublicURL:       public,

@@ -22,6 +22,7 @@ import (
 type Config struct {
 	Jobs        ttsc.JobStore
 	Credentials ttsc.CredentialStore
+	Vocabulary  ttsc.VocabularyStore
 	Blobs       ttsc.BlobStore
 	// Voices is the catalogue of voices clients may use.
 	Voices []ttsc.Voice
@@ -76,6 +77,8 @@ func (c Config) validate() error {
 		return errors.New("httpapi: Config.Credentials is required")
 	case c.Blobs == nil:
 		return errors.New("httpapi: Config.Blobs is required")
+	case c.Vocabulary == nil:
+		return errors.New("httpapi: Config.Vocabulary is required")
 	case len(c.SigningKey) < 16:
 		return errors.New("httpapi: Config.SigningKey must be at least 16 bytes")
 	case c.PublicURL == "":
@@ -123,6 +126,20 @@ func (s *Server) routes() {
 	s.handle("GET", "/v1/{project_id}/ttsc/tts-jobs", s.handleListJobs, true)
 	s.handle("POST", "/v1/{project_id}/ttsc/once-code", s.handleCreateOnceCode, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/phonetic-symbol", s.handleShowPhoneticSymbol, true)
+
+	s.handle("POST", "/v1/{project_id}/ttsc/vocabulary-configs", s.handleCreateVocabulary, true)
+	s.handle("GET", "/v1/{project_id}/ttsc/vocabulary-configs", s.handleListVocabularies, true)
+	s.handle("DELETE", "/v1/{project_id}/ttsc/vocabulary-configs", s.handleDeleteVocabularies, true)
+	s.handle("PUT", "/v1/{project_id}/ttsc/vocabulary-configs/{vocabulary_id}", s.handleUpdateVocabulary, true)
+	s.handle("POST", "/v1/{project_id}/ttsc/vocabulary-groups", s.handleCreateGroup, true)
+	s.handle("GET", "/v1/{project_id}/ttsc/vocabulary-groups", s.handleListGroups, true)
+	s.handle("PUT", "/v1/{project_id}/ttsc/vocabulary-groups/{group_id}", s.handleRenameGroup, true)
+	// MetaStudio's own example renames with POST.
+	s.handle("POST", "/v1/{project_id}/ttsc/vocabulary-groups/{group_id}", s.handleRenameGroup, true)
+	s.handle("DELETE", "/v1/{project_id}/ttsc/vocabulary-groups/{group_id}", s.handleDeleteGroup, true)
+	s.handle("PUT", "/v1/{project_id}/ttsc/group-assets/{group_id}", s.handleSetGroupAssets, true)
+	s.handle("PUT", "/v1/{project_id}/ttsc/tenant-configs", s.handleSaveTenantConfig, true)
+	s.handle("GET", "/v1/{project_id}/ttsc/tenant-configs", s.handleListTenantConfigs, true)
 	s.handle("POST", "/v1/{project_id}/ttsc/check-voice-asset/{voice_asset_id}", s.handleCheckVoiceAsset, true)
 	s.handle("GET", "/v1/{project_id}/digital-assets", s.handleListAssets, true)
 	s.handle("GET", "/v1/{project_id}/digital-assets/{asset_id}", s.handleShowAsset, true)
