@@ -71,6 +71,10 @@ type VocabularyFilter struct {
 	Limit        int
 }
 
+// VocabularySwitch is the key of the tenant setting that, set to "true",
+// applies pronunciation entries to requests that do not say whether to.
+const VocabularySwitch = "vocabulary"
+
 // TenantConfig is one project-wide setting, such as the switch
 // "vocabulary" = "true" that turns pronunciation entries on by default.
 type TenantConfig struct {

@@ -191,6 +191,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	w, err := worker.New(worker.Config{
 		Jobs:        m.db,
+		Vocabulary:  m.db,
 		Blobs:       blobs,
 		Engine:      m.pool,
 		Voices:      voices.Lookup,

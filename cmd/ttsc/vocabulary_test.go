@@ -1,11 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
+
+	"github.com/openttsc/ttsc/internal/audio"
 )
 
 func TestVocabularyOperations(t *testing.T) {
@@ -106,5 +110,60 @@ func TestVocabularyOperations(t *testing.T) {
 	do(t, ts.signedRequest(t, "PUT", "/v1/"+ts.Cred.ProjectID+"/ttsc/tenant-configs", `{"key":"vocabulary","value":"maybe"}`, "application/json", ts.Clock.Now()), &e)
 	if e.ErrorCode != "MSS.00000003" {
 		t.Errorf("switch value maybe: %+v", e)
+	}
+}
+
+func TestVocabularyAppliedDuringSynthesis(t *testing.T) {
+	ts := startServer(t, "")
+	c := ts.client(t, ts.Cred)
+	en := voiceID(t, "EN")
+	if _, err := c.CreateTtscVocabularyConfigs(&model.CreateTtscVocabularyConfigsRequest{Body: &model.SaveTtscVocabularyConfigsRequestBody{
+		Type: model.GetSaveTtscVocabularyConfigsRequestBodyTypeEnum().ALIAS, Key: ptr("WHO"), Value: ptr("World Health Organization")}}); err != nil {
+		t.Fatal(err)
+	}
+	text := "The WHO met today."
+	run := func(enable *bool) (time.Duration, *audio.Info) {
+		t.Helper()
+		created, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &model.CreateAsyncTtsJobRequestBody{
+			Text: text, VoiceAssetId: en, NeedTimestamp: ptr(true), IsVocabularyConfigEnable: enable}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := waitAsync(t, c, *created.JobId)
+		wav, _ := fetch(t, *resp.AudioFileUrl)
+		p, err := audio.DecodeWAV(wav)
+		if err != nil {
+			t.Fatal(err)
+		}
+		infoData, _ := fetch(t, *resp.AudioInfoFileUrl)
+		var info audio.Info
+		if err := json.Unmarshal(infoData, &info); err != nil {
+			t.Fatal(err)
+		}
+		return p.Duration(), &info
+	}
+	plain, _ := run(ptr(false))
+	aliased, info := run(ptr(true))
+	if aliased < plain+500*time.Millisecond {
+		t.Errorf("with the alias the text lasts %v, without %v; want it clearly longer", aliased, plain)
+	}
+	var who *audio.Mark
+	for i := range info.Words {
+		if info.Words[i].Text == "WHO" {
+			who = &info.Words[i]
+		}
+	}
+	if who == nil || who.BeginChar != 4 || who.EndChar != 7 || who.EndMs-who.BeginMs < 800 {
+		t.Errorf("timestamps should show WHO (characters 4–7) read long as its alias: %+v in %+v", who, info.Words)
+	}
+	// Unset flag: the project switch decides.
+	if off, _ := run(nil); off > plain+200*time.Millisecond {
+		t.Errorf("switch off: %v, want the plain reading %v", off, plain)
+	}
+	if _, err := c.SaveTtscTenantConfigs(&model.SaveTtscTenantConfigsRequest{Body: &model.SaveTtscTenantConfigsRequestBody{Key: "vocabulary", Value: "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	if on, _ := run(nil); on < aliased-200*time.Millisecond {
+		t.Errorf("switch on: %v, want the aliased reading %v", on, aliased)
 	}
 }

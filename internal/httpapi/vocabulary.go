@@ -273,10 +273,6 @@ func (s *Server) handleListGroups(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusOK, resp)
 }
 
-// VocabularySwitch is the tenant setting that turns pronunciation entries
-// on for requests that do not say.
-const VocabularySwitch = "vocabulary"
-
 type tenantConfigJSON struct {
 	ID    string `json:"id"`
 	Key   string `json:"key"`
@@ -292,8 +288,8 @@ func (s *Server) handleSaveTenantConfig(w http.ResponseWriter, r *http.Request) 
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	if req.Key == nil || *req.Key != VocabularySwitch {
-		return ttsc.Errorf(ttsc.EINVALID, "field key must be %q, the only tenant setting", VocabularySwitch)
+	if req.Key == nil || *req.Key != ttsc.VocabularySwitch {
+		return ttsc.Errorf(ttsc.EINVALID, "field key must be %q, the only tenant setting", ttsc.VocabularySwitch)
 	}
 	// MetaStudio's own example sends a boolean; its SDK sends a string.
 	var value string

@@ -27,6 +27,9 @@ type Config struct {
 	Engine ttsc.Engine
 	// Voices resolves a voice asset ID.
 	Voices func(id string) (ttsc.Voice, bool)
+	// Vocabulary holds the projects' pronunciation entries; nil applies
+	// none.
+	Vocabulary Vocabulary
 	// SegmentRunes is the longest segment, in code points, handed to the
 	// engine at once. Default 300.
 	SegmentRunes int
@@ -40,6 +43,12 @@ type Config struct {
 	FailureCode func(error) string
 	// Logger receives job logs. Default slog.Default().
 	Logger *slog.Logger
+}
+
+// Vocabulary is the part of ttsc.VocabularyStore the worker reads.
+type Vocabulary interface {
+	ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) ([]*ttsc.Vocabulary, int, error)
+	TenantConfigs(ctx context.Context, projectID, key string) ([]*ttsc.TenantConfig, error)
 }
 
 // Worker is the River worker for ttsc.SynthesisArgs.
@@ -131,7 +140,17 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 		return ttsc.Errorf(ttsc.ENOVOICE, "voice asset %s no longer exists", j.VoiceID)
 	}
 	src := j.SynthesisText()
-	segs := text.Pack(src, text.Split(src, w.cfg.SegmentRunes), w.cfg.PackRunes)
+	var opts ttsc.JobOptions
+	if len(j.Options) > 0 {
+		if err := json.Unmarshal(j.Options, &opts); err != nil {
+			return &ttsc.Error{Code: ttsc.EINVALID, Message: "the job's options are unreadable", Err: err}
+		}
+	}
+	rw, err := w.rewrite(ctx, j, opts, src)
+	if err != nil {
+		return err
+	}
+	segs := text.Pack(rw.Text, text.Split(rw.Text, w.cfg.SegmentRunes), w.cfg.PackRunes)
 	if len(segs) == 0 {
 		return ttsc.Errorf(ttsc.EINVALID, "the text has nothing to read")
 	}
@@ -147,7 +166,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 		}
 	}
 	if j.Type != ttsc.JobAudition {
-		return w.whole(ctx, j, voice, segs, done[0])
+		return w.whole(ctx, j, opts, voice, segs, rw, done[0])
 	}
 	for i, seg := range segs {
 		if done[i] {
@@ -171,15 +190,9 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 // shape of an async job's result, with the timing and subtitle files the
 // job asked for. The audio is recorded last, so a retry that finds it
 // recorded has nothing left to do.
-func (w *Worker) whole(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs []text.Segment, stored bool) error {
+func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, voice ttsc.Voice, segs []text.Segment, rw *text.Rewrite, stored bool) error {
 	if stored {
 		return nil
-	}
-	var opts ttsc.JobOptions
-	if len(j.Options) > 0 {
-		if err := json.Unmarshal(j.Options, &opts); err != nil {
-			return &ttsc.Error{Code: ttsc.EINVALID, Message: "the job's options are unreadable", Err: err}
-		}
 	}
 	var samples []int16
 	var words []audio.Span
@@ -199,6 +212,7 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs 
 		return ttsc.Errorf(ttsc.ESYNTHESIS, "the engine returned no audio")
 	}
 	src := j.SynthesisText()
+	words = originalWords(rw, words)
 	sentences := timeSentences(text.Split(src, w.cfg.SegmentRunes), words)
 	duration := time.Duration(len(samples)) * time.Second / time.Duration(rate)
 	if opts.NeedTimestamp {
@@ -233,6 +247,49 @@ func timeWords(seg text.Segment, sp *ttsc.Speech, offset, rate int) []audio.Span
 		})
 	}
 	return out
+}
+
+// originalWords maps timed words of the rewritten text back onto the
+// text the client sent; the words an alias was read as become one word
+// spanning its key.
+func originalWords(rw *text.Rewrite, words []audio.Span) []audio.Span {
+	out := words[:0]
+	for _, wd := range words {
+		wd.Start, wd.End = rw.Original(wd.Start, false), rw.Original(wd.End, true)
+		if n := len(out); n > 0 && out[n-1].Start == wd.Start {
+			out[n-1].End, out[n-1].EndMs = max(out[n-1].End, wd.End), wd.EndMs
+			continue
+		}
+		out = append(out, wd)
+	}
+	return out
+}
+
+// rewrite applies the project's pronunciation entries for the job's voice
+// when the request asked for them, or, when it did not say, when the
+// project's vocabulary switch is on.
+func (w *Worker) rewrite(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, src string) (*text.Rewrite, error) {
+	if w.cfg.Vocabulary == nil {
+		return text.ApplyVocabulary(src, nil), nil
+	}
+	enabled := false
+	if opts.IsVocabularyConfigEnable != nil {
+		enabled = *opts.IsVocabularyConfigEnable
+	} else {
+		cs, err := w.cfg.Vocabulary.TenantConfigs(ctx, j.ProjectID, ttsc.VocabularySwitch)
+		if err != nil {
+			return nil, err
+		}
+		enabled = len(cs) > 0 && cs[0].Value == "true"
+	}
+	if !enabled {
+		return text.ApplyVocabulary(src, nil), nil
+	}
+	entries, _, err := w.cfg.Vocabulary.ListVocabularies(ctx, ttsc.VocabularyFilter{ProjectID: j.ProjectID, AssetID: j.VoiceID})
+	if err != nil {
+		return nil, err
+	}
+	return text.ApplyVocabulary(src, entries), nil
 }
 
 // timeSentences times each sentence from its first and last word;
