@@ -313,7 +313,7 @@ func TestPreviewBadInput(t *testing.T) {
 		{"ErrNotAnObject", "application/json", `["hi"]`, 400, "MSS.10000002", "object"},
 		{"ErrEmptyBody", "application/json", ``, 400, "MSS.10000002", "empty"},
 		{"ErrTrailingData", "application/json", `{"text":"hi","emotion":"` + en + `"} {}`, 400, "MSS.10000002", "after"},
-		{"ErrSpeedIsString", "application/json", `{"text":"hi","emotion":"` + en + `","speed":"fast"}`, 400, "MSS.00000003", "speed"},
+		{"ErrSpeedIsString", "application/json", `{"text":"hi","emotion":"` + en + `","speed":"fast"}`, 400, "MSS.00000003", "field speed must be an integer"},
 		{"ErrSpeedIsFraction", "application/json", `{"text":"hi","emotion":"` + en + `","speed":1.5}`, 400, "MSS.00000003", "speed"},
 		{"ErrSpeedOverflowsInt32", "application/json", `{"text":"hi","emotion":"` + en + `","speed":4294967296}`, 400, "MSS.00000003", "speed"},
 		{"ErrTextIsNumber", "application/json", `{"text":5,"emotion":"` + en + `"}`, 400, "MSS.00000003", "text"},

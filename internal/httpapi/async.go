@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -10,13 +9,8 @@ import (
 
 // asyncRequest is CreateAsyncTtsJobRequestBody.
 type asyncRequest struct {
-	Text           *string `json:"text"`
-	TTSText        *string `json:"tts_text"`
+	synthesisRequest
 	VoiceAssetID   *string `json:"voice_asset_id"`
-	Speed          *int32  `json:"speed"`
-	Pitch          *int32  `json:"pitch"`
-	Volume         *int32  `json:"volume"`
-	Channels       *int32  `json:"channels"`
 	AudioFormat    *string `json:"audio_format"`
 	NeedTimestamp  *bool   `json:"need_timestamp"`
 	SilenceFlag    *bool   `json:"silence_flag"`
@@ -47,19 +41,7 @@ func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	text, err := checkText("text", req.Text, true)
-	if err != nil {
-		return err
-	}
-	ttsText, err := checkText("tts_text", req.TTSText, false)
-	if err != nil {
-		return err
-	}
-	voice, err := s.voice("voice_asset_id", req.VoiceAssetID)
-	if err != nil {
-		return err
-	}
-	prosody, err := checkProsody(req.Speed, req.Pitch, req.Volume, req.Channels)
+	j, err := s.newJob(r, ttsc.JobAsync, &req.synthesisRequest, "voice_asset_id", req.VoiceAssetID)
 	if err != nil {
 		return err
 	}
@@ -111,28 +93,8 @@ func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) er
 	if req.SliceSegments != nil {
 		opts.SliceSegments = *req.SliceSegments
 	}
-	optJSON, err := json.Marshal(opts)
-	if err != nil {
-		return err
-	}
-	j := &ttsc.Job{
-		ID:        NewID(),
-		ProjectID: r.PathValue("project_id"),
-		Type:      ttsc.JobAsync,
-		State:     ttsc.JobWaiting,
-		VoiceID:   voice.ID,
-		Text:      text,
-		TTSText:   ttsText,
-		Prosody:   prosody,
-		Format:    format,
-		Priority:  intOr(req.Priority, 5),
-		Options:   optJSON,
-	}
-	if err := s.cfg.Jobs.CreateJob(r.Context(), j); err != nil {
-		return err
-	}
-	s.logger(r).Info("job created", "job_id", j.ID, "type", j.Type, "voice", voice.ID, "format", j.Format)
-	return writeJSON(w, http.StatusOK, jobIDResponse{JobID: j.ID})
+	j.Format, j.Priority = format, intOr(req.Priority, 5)
+	return s.createJob(w, r, j, opts)
 }
 
 // asyncJobResponse is ShowAsyncTtsJobResponse.

@@ -9,15 +9,20 @@ import (
 	"github.com/openttsc/ttsc"
 )
 
+// synthesisRequest holds the fields previews and async jobs share.
+type synthesisRequest struct {
+	Text     *string `json:"text"`
+	TTSText  *string `json:"tts_text"`
+	Speed    *int32  `json:"speed"`
+	Pitch    *int32  `json:"pitch"`
+	Volume   *int32  `json:"volume"`
+	Channels *int32  `json:"channels"`
+}
+
 // auditionRequest is CreateTtsAuditionRequestBody.
 type auditionRequest struct {
-	Text                     *string `json:"text"`
-	TTSText                  *string `json:"tts_text"`
+	synthesisRequest
 	Emotion                  *string `json:"emotion"`
-	Speed                    *int32  `json:"speed"`
-	Pitch                    *int32  `json:"pitch"`
-	Volume                   *int32  `json:"volume"`
-	Channels                 *int32  `json:"channels"`
 	BusinessType             *string `json:"business_type"`
 	Style                    *string `json:"style"`
 	IsVocabularyConfigEnable *bool   `json:"is_vocabulary_config_enable"`
@@ -32,19 +37,7 @@ func (s *Server) handleCreateAudition(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	text, err := checkText("text", req.Text, true)
-	if err != nil {
-		return err
-	}
-	ttsText, err := checkText("tts_text", req.TTSText, false)
-	if err != nil {
-		return err
-	}
-	voice, err := s.voice("emotion", req.Emotion)
-	if err != nil {
-		return err
-	}
-	prosody, err := checkProsody(req.Speed, req.Pitch, req.Volume, req.Channels)
+	j, err := s.newJob(r, ttsc.JobAudition, &req.synthesisRequest, "emotion", req.Emotion)
 	if err != nil {
 		return err
 	}
@@ -55,27 +48,52 @@ func (s *Server) handleCreateAudition(w http.ResponseWriter, r *http.Request) er
 	if req.Style != nil {
 		opts.Style = *req.Style
 	}
-	optJSON, err := json.Marshal(opts)
+	return s.createJob(w, r, j, opts)
+}
+
+// newJob validates the fields previews and async jobs share and returns
+// the job they describe, WAV at priority 0 until the caller says otherwise.
+func (s *Server) newJob(r *http.Request, typ ttsc.JobType, req *synthesisRequest, voiceField string, voiceID *string) (*ttsc.Job, error) {
+	text, err := checkText("text", req.Text, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	j := &ttsc.Job{
+	ttsText, err := checkText("tts_text", req.TTSText, false)
+	if err != nil {
+		return nil, err
+	}
+	voice, err := s.voice(voiceField, voiceID)
+	if err != nil {
+		return nil, err
+	}
+	prosody, err := checkProsody(req.Speed, req.Pitch, req.Volume, req.Channels)
+	if err != nil {
+		return nil, err
+	}
+	return &ttsc.Job{
 		ID:        NewID(),
 		ProjectID: r.PathValue("project_id"),
-		Type:      ttsc.JobAudition,
+		Type:      typ,
 		State:     ttsc.JobWaiting,
 		VoiceID:   voice.ID,
 		Text:      text,
 		TTSText:   ttsText,
 		Prosody:   prosody,
 		Format:    ttsc.FormatWAV,
-		Priority:  0,
-		Options:   optJSON,
+	}, nil
+}
+
+// createJob stores j with opts, enqueued, and answers with its ID.
+func (s *Server) createJob(w http.ResponseWriter, r *http.Request, j *ttsc.Job, opts ttsc.JobOptions) error {
+	var err error
+	if j.Options, err = json.Marshal(opts); err != nil {
+		return err
 	}
 	if err := s.cfg.Jobs.CreateJob(r.Context(), j); err != nil {
 		return err
 	}
-	s.logger(r).Info("job created", "job_id", j.ID, "type", j.Type, "voice", voice.ID, "runes", utf8.RuneCountInString(j.SynthesisText()))
+	s.logger(r).Info("job created", "job_id", j.ID, "type", j.Type, "voice", j.VoiceID, "format", j.Format,
+		"runes", utf8.RuneCountInString(j.SynthesisText()))
 	return writeJSON(w, http.StatusOK, jobIDResponse{JobID: j.ID})
 }
 

@@ -55,7 +55,10 @@ func jsonError(err error) error {
 		if typ.Field == "" {
 			return ttsc.Errorf(ttsc.EBADJSON, "request body must be a JSON object, got %s", typ.Value)
 		}
-		return ttsc.Errorf(ttsc.EINVALID, "field %s must be %s, got %s", typ.Field, jsonTypeName(typ.Type.String()), typ.Value)
+		// encoding/json names embedded structs by their Go name in the
+		// path; clients know only the JSON names.
+		field := strings.TrimPrefix(typ.Field, "synthesisRequest.")
+		return ttsc.Errorf(ttsc.EINVALID, "field %s must be %s, got %s", field, jsonTypeName(typ.Type.String()), typ.Value)
 	}
 	return &ttsc.Error{Code: ttsc.EBADJSON, Message: "request body is not valid JSON: " + err.Error()}
 }
