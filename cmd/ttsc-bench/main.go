@@ -268,34 +268,59 @@ func (s *server) call(method, path string, body []byte, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// preview creates a preview and polls it every poll until complete; it
-// returns the time from the create answer to the first complete poll.
-func (s *server) preview(text string, poll time.Duration) (time.Duration, error) {
-	body, _ := json.Marshal(map[string]string{"text": text, "emotion": englishVoice().ID})
+// submit creates a job with body at path and polls status+job_id every
+// poll until ended says it has; it returns the time from the create
+// answer to the first poll that saw the end.
+func (s *server) submit(path, status string, body []byte, poll time.Duration, ended func(map[string]any) (bool, error)) (time.Duration, error) {
 	var created struct {
 		JobID string `json:"job_id"`
 	}
-	if err := s.call("POST", "/ttsc/audition", body, &created); err != nil {
+	if err := s.call("POST", path, body, &created); err != nil {
 		return 0, err
 	}
 	start := time.Now()
 	for {
-		var st struct {
-			IsFileComplete bool   `json:"is_file_complete"`
-			Code           string `json:"code"`
-			Message        string `json:"message"`
-		}
-		if err := s.call("GET", "/ttsc/audition-file/"+created.JobID, nil, &st); err != nil {
+		var st map[string]any
+		if err := s.call("GET", status+created.JobID, nil, &st); err != nil {
 			return 0, err
 		}
-		if st.IsFileComplete {
-			if st.Code != "0" {
-				return 0, fmt.Errorf("preview failed: %s %s", st.Code, st.Message)
-			}
+		done, err := ended(st)
+		if err != nil {
+			return 0, err
+		}
+		if done {
 			return time.Since(start), nil
 		}
 		time.Sleep(poll)
 	}
+}
+
+// preview runs a preview of text to completion.
+func (s *server) preview(text string, poll time.Duration) (time.Duration, error) {
+	body, _ := json.Marshal(map[string]string{"text": text, "emotion": englishVoice().ID})
+	return s.submit("/ttsc/audition", "/ttsc/audition-file/", body, poll, func(st map[string]any) (bool, error) {
+		if st["is_file_complete"] != true {
+			return false, nil
+		}
+		if st["code"] != "0" {
+			return true, fmt.Errorf("preview failed: %v %v", st["code"], st["message"])
+		}
+		return true, nil
+	})
+}
+
+// async runs an async MP3 job of text to completion.
+func (s *server) async(text string, poll time.Duration) (time.Duration, error) {
+	body, _ := json.Marshal(map[string]string{"text": text, "voice_asset_id": englishVoice().ID, "audio_format": "MP3"})
+	return s.submit("/ttsc/async-jobs", "/ttsc/async-jobs/", body, poll, func(st map[string]any) (bool, error) {
+		switch st["state"] {
+		case "SUCCEED":
+			return true, nil
+		case "FAILED":
+			return true, fmt.Errorf("async job failed: %v", st["message"])
+		}
+		return false, nil
+	})
 }
 
 func (s *server) previewLatency(text string, n int) ([]time.Duration, error) {
@@ -313,34 +338,6 @@ func (s *server) previewLatency(text string, n int) ([]time.Duration, error) {
 		out = append(out, d)
 	}
 	return out, nil
-}
-
-// async runs an async MP3 job to completion, polling every poll.
-func (s *server) async(text string, poll time.Duration) (time.Duration, error) {
-	body, _ := json.Marshal(map[string]string{"text": text, "voice_asset_id": englishVoice().ID, "audio_format": "MP3"})
-	var created struct {
-		JobID string `json:"job_id"`
-	}
-	if err := s.call("POST", "/ttsc/async-jobs", body, &created); err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	for {
-		var st struct {
-			State   string `json:"state"`
-			Message string `json:"message"`
-		}
-		if err := s.call("GET", "/ttsc/async-jobs/"+created.JobID, nil, &st); err != nil {
-			return 0, err
-		}
-		switch st.State {
-		case "SUCCEED":
-			return time.Since(start), nil
-		case "FAILED":
-			return 0, fmt.Errorf("async job failed: %s", st.Message)
-		}
-		time.Sleep(poll)
-	}
 }
 
 // throughput keeps inFlight jobs of text running for d, each run by job,

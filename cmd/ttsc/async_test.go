@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	gomp3 "github.com/hajimehoshi/go-mp3"
 	metastudio "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
 
 	"github.com/openttsc/ttsc/internal/audio"
+	"github.com/openttsc/ttsc/internal/audio/mp3"
 )
 
 // waitAsync polls an async job until it ends.
@@ -48,22 +47,14 @@ func fetch(t *testing.T, u string) ([]byte, string) {
 	return b, resp.Header.Get("Content-Type")
 }
 
-// decodeMP3 decodes to PCM; go-mp3 always yields 16-bit stereo.
+// decodeMP3 decodes to PCM (always stereo).
 func decodeMP3(t *testing.T, b []byte) *audio.PCM {
 	t.Helper()
-	d, err := gomp3.NewDecoder(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("not an MP3: %v", err)
-	}
-	raw, err := io.ReadAll(d)
+	p, err := mp3.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := make([]int16, len(raw)/2)
-	for i := range s {
-		s[i] = int16(uint16(raw[2*i]) | uint16(raw[2*i+1])<<8)
-	}
-	return &audio.PCM{Rate: d.SampleRate(), Channels: 2, Samples: s}
+	return p
 }
 
 func TestAsyncJobs(t *testing.T) {

@@ -40,10 +40,10 @@ func TestRewriteOriginal(t *testing.T) {
 		end  bool
 		want int
 	}{
-		{0, false, 0},     // T
-		{5, false, 4},     // inside the alias → start of WHO
-		{30, true, 7},     // end of the alias → end of WHO
-		{32, false, 8},    // "said" moves back by the length difference
+		{0, false, 0},  // T
+		{5, false, 4},  // inside the alias → start of WHO
+		{30, true, 7},  // end of the alias → end of WHO
+		{32, false, 8}, // "said" moves back by the length difference
 		{len(r.Text), true, len("The WHO said so.")},
 	} {
 		if got := r.Original(test.off, test.end); got != test.want {

@@ -3,14 +3,10 @@
 package mp3
 
 import (
-	"bytes"
-	"io"
 	"math"
 	"sync"
 	"testing"
 	"time"
-
-	gomp3 "github.com/hajimehoshi/go-mp3"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
@@ -38,19 +34,11 @@ func voiceLike(rate, channels int, d time.Duration) []int16 {
 
 func decode(t *testing.T, b []byte) *audio.PCM {
 	t.Helper()
-	d, err := gomp3.NewDecoder(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("decoding: %v", err)
-	}
-	raw, err := io.ReadAll(d)
+	p, err := Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := make([]int16, len(raw)/2)
-	for i := range s {
-		s[i] = int16(uint16(raw[2*i]) | uint16(raw[2*i+1])<<8)
-	}
-	return &audio.PCM{Rate: d.SampleRate(), Channels: 2, Samples: s}
+	return p
 }
 
 func TestEncode(t *testing.T) {
@@ -125,7 +113,7 @@ func TestEncodeConcurrent(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if _, err := gomp3.NewDecoder(bytes.NewReader(b)); err != nil {
+			if _, err := Decode(b); err != nil {
 				t.Error(err)
 			}
 		}()
