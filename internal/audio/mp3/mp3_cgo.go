@@ -38,6 +38,7 @@ static int ttsc_encode(short *pcm, int n, int rate, int channels, int kbps, unsi
 import "C"
 
 import (
+	"bytes"
 	"unsafe"
 
 	"github.com/openttsc/ttsc"
@@ -59,5 +60,6 @@ func encode(samples []int16, rate, channels, kbps int) ([]byte, error) {
 	if n < 0 {
 		return nil, ttsc.Errorf(ttsc.EINTERNAL, "MP3 encoder: LAME failed with code %d", int(n))
 	}
-	return out[:n], nil
+	// Copy, so the worst-case buffer is not kept alive by the result.
+	return bytes.Clone(out[:n]), nil
 }
