@@ -198,4 +198,7 @@ type JobOptions struct {
 	GenSRT       bool `json:"gen_srt,omitempty"`
 	SRTLen       int  `json:"srt_len,omitempty"`
 	SRTLineLimit int  `json:"srt_line_limit,omitempty"`
+	// SilenceMs, when positive, asks that a failed job still hand out an
+	// audio file: that many milliseconds of silence.
+	SilenceMs int `json:"silence_ms,omitempty"`
 }

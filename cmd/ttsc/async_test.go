@@ -231,3 +231,48 @@ func TestListJobs(t *testing.T) {
 	_, err = c.ShowTtsJob(&model.ShowTtsJobRequest{CreateSince: ptr("yesterday")})
 	sdkError(t, err, http.StatusBadRequest, "MSS.00000003")
 }
+
+func TestAsyncSilenceOnFailure(t *testing.T) {
+	ts := startServer(t, "")
+	c := ts.client(t, ts.Cred)
+	for _, test := range []struct {
+		name   string
+		flag   *bool
+		ms     *int32
+		wantMs int64
+	}{
+		{"OKSilenceGiven", ptr(true), ptr(int32(1500)), 1500},
+		{"OKSilenceDefault", ptr(true), nil, 2000},
+		{"OKNoSilence", nil, nil, 0},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			created, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &model.CreateAsyncTtsJobRequestBody{
+				Text: crashText, VoiceAssetId: voiceID(t, "EN"), SilenceFlag: test.flag, SilenceTimeMs: test.ms}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := waitAsync(t, c, *created.JobId)
+			if *resp.State != "FAILED" || *resp.Code == "0" || *resp.Message == "" {
+				t.Fatalf("state %s code %s message %q; want FAILED with a reason", *resp.State, *resp.Code, *resp.Message)
+			}
+			if test.wantMs == 0 {
+				if resp.AudioFileUrl != nil {
+					t.Errorf("a failed job without silence_flag has audio %s", *resp.AudioFileUrl)
+				}
+				return
+			}
+			if resp.AudioFileUrl == nil {
+				t.Fatal("silence_flag: no audio file")
+			}
+			b, _ := fetch(t, *resp.AudioFileUrl)
+			p, err := audio.DecodeWAV(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := audio.Analyze(p)
+			if p.Duration().Milliseconds() != test.wantMs || st.PeakdBFS > -90 {
+				t.Errorf("silence: %v, peak %.0f dBFS; want %d ms of silence", p.Duration(), st.PeakdBFS, test.wantMs)
+			}
+		})
+	}
+}

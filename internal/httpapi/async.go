@@ -67,8 +67,6 @@ func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) er
 		return ttsc.Errorf(ttsc.EINVALID, "field srt_len must be between 0 and 10000, got %d", *req.SRTLen)
 	}
 	switch {
-	case req.SilenceFlag != nil && *req.SilenceFlag:
-		return notYet("silence_flag")
 	case req.CallbackConfig != nil:
 		return notYet("callback_config")
 	case req.OutputExternalURL != nil && *req.OutputExternalURL != "":
@@ -86,6 +84,9 @@ func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) er
 	}
 	if req.SRTLen != nil {
 		opts.SRTLen = int(*req.SRTLen)
+	}
+	if req.SilenceFlag != nil && *req.SilenceFlag {
+		opts.SilenceMs = intOr(req.SilenceTimeMs, 2000)
 	}
 	if req.IsConcurrentResource != nil {
 		opts.IsConcurrentResource = *req.IsConcurrentResource

@@ -116,6 +116,9 @@ func (w *Worker) Work(ctx context.Context, rj *river.Job[ttsc.SynthesisArgs]) er
 		return err
 	case permanent(err) || rj.Attempt >= rj.MaxAttempts:
 		log.Warn("job failed", "err", err)
+		if silErr := w.silence(context.WithoutCancel(ctx), j); silErr != nil {
+			log.Warn("storing the silence of a failed job failed", "err", silErr)
+		}
 		if endErr := w.cfg.Jobs.EndJob(context.WithoutCancel(ctx), j.ID, ttsc.JobFailed, w.cfg.FailureCode(err), ttsc.ErrorMessage(err)); endErr != nil {
 			return endErr
 		}
@@ -123,6 +126,23 @@ func (w *Worker) Work(ctx context.Context, rj *river.Job[ttsc.SynthesisArgs]) er
 	}
 	log.Warn("job attempt failed; will retry", "err", err)
 	return err
+}
+
+// silence stores the silent audio a failed job asked for with
+// silence_flag, so clients that always play a file get one; the job still
+// ends FAILED with its reason.
+func (w *Worker) silence(ctx context.Context, j *ttsc.Job) error {
+	var opts ttsc.JobOptions
+	if len(j.Options) > 0 {
+		if err := json.Unmarshal(j.Options, &opts); err != nil {
+			return err
+		}
+	}
+	if opts.SilenceMs <= 0 || j.Type == ttsc.JobAudition {
+		return nil
+	}
+	const rate = 22050
+	return w.store(ctx, j, 0, audio.Silence(rate, time.Duration(opts.SilenceMs)*time.Millisecond), rate)
 }
 
 // permanent reports whether another attempt would fail the same way.
