@@ -158,6 +158,16 @@ type SynthesisArgs struct {
 // Kind names the queue job kind.
 func (SynthesisArgs) Kind() string { return "ttsc.synthesize" }
 
+// CallbackArgs is the queue payload of a job-end callback. It satisfies
+// River's JobArgs interface.
+type CallbackArgs struct {
+	JobID     string `json:"job_id"`
+	ProjectID string `json:"project_id"`
+}
+
+// Kind names the queue job kind.
+func (CallbackArgs) Kind() string { return "ttsc.callback" }
+
 // JobStore keeps jobs and their files.
 type JobStore interface {
 	// CreateJob stores j (State WAITING) and enqueues its synthesis in the
@@ -177,7 +187,9 @@ type JobStore interface {
 	// twice keeps the first record, so retries never duplicate files.
 	AddFile(ctx context.Context, jobID string, f File) error
 	// EndJob moves the job to state (SUCCEED or FAILED) with code and
-	// message. Ending an ended job is a no-op.
+	// message. Ending an ended job is a no-op. When the job's options name
+	// a callback URL, the callback's delivery (CallbackArgs) is enqueued
+	// in the same transaction, so it happens exactly once per ended job.
 	EndJob(ctx context.Context, id string, state JobState, code, message string) error
 }
 
@@ -201,4 +213,12 @@ type JobOptions struct {
 	// SilenceMs, when positive, asks that a failed job still hand out an
 	// audio file: that many milliseconds of silence.
 	SilenceMs int `json:"silence_ms,omitempty"`
+	// CallbackURL receives a signed POST when the job ends.
+	CallbackURL string `json:"callback_url,omitempty"`
+	// OutputExternalURL, SRTOutputExternalURL and ActionOutputExternalURL
+	// receive a PUT of the audio, the subtitles and the audio info file
+	// when the job succeeds.
+	OutputExternalURL       string `json:"output_external_url,omitempty"`
+	SRTOutputExternalURL    string `json:"srt_output_external_url,omitempty"`
+	ActionOutputExternalURL string `json:"action_output_external_url,omitempty"`
 }

@@ -135,7 +135,12 @@ func TestAsyncBadInput(t *testing.T) {
 		{"ErrUnknownVoice", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: strings.Repeat("0", 32)}, "MSS.10001001", "voice_asset_id"},
 		{"ErrPriority", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, Priority: ptr(int32(11))}, "MSS.00000003", "priority"},
 		{"ErrSilenceTime", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, SilenceTimeMs: ptr(int32(5001))}, "MSS.00000003", "silence_time_ms"},
-		{"ErrCallbackNotYet", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, CallbackConfig: &model.TtsCallBackConfig{CallbackUrl: "http://127.0.0.1:1/x"}}, "MSS.00000003", "callback_config"},
+		{"ErrCallbackLoopback", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, CallbackConfig: &model.TtsCallBackConfig{CallbackUrl: "http://127.0.0.1:1/x"}}, "MSS.00000003", "callback_config.callback_url"},
+		{"ErrCallbackMetadata", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, CallbackConfig: &model.TtsCallBackConfig{CallbackUrl: "http://169.254.169.254/latest"}}, "MSS.00000003", "callback_config.callback_url"},
+		{"ErrCallbackScheme", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, CallbackConfig: &model.TtsCallBackConfig{CallbackUrl: "ftp://hooks.example.com/x"}}, "MSS.00000003", "callback_config.callback_url"},
+		{"ErrUploadHostNotAllowed", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, OutputExternalUrl: ptr("https://bucket.example.com/a.wav")}, "MSS.00000003", "output_external_url"},
+		{"ErrSRTUploadWithoutSRT", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, SrtOutputExternalUrl: ptr("https://bucket.example.com/a.srt")}, "MSS.00000003", "gen_srt"},
+		{"ErrActionUploadWithoutTimestamps", model.CreateAsyncTtsJobRequestBody{Text: "hi", VoiceAssetId: en, ActionOutputExternalUrl: ptr("https://bucket.example.com/a.json")}, "MSS.00000003", "need_timestamp"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			_, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &test.body})

@@ -78,8 +78,9 @@ type testServer struct {
 }
 
 // startServer runs the real wiring on 127.0.0.1:0 with data in dir (a new
-// temporary directory when dir is empty).
-func startServer(t *testing.T, dir string) *testServer {
+// temporary directory when dir is empty); configure adjusts the
+// configuration first.
+func startServer(t *testing.T, dir string, configure ...func(*ServeConfig)) *testServer {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -95,6 +96,9 @@ func startServer(t *testing.T, dir string) *testServer {
 	c.EngineWorkers = 2
 	c.SegmentTimeout = 20 * time.Second
 	c.ShutdownTimeout = 10 * time.Second
+	for _, f := range configure {
+		f(&c)
+	}
 	ts.Main = &Main{
 		Config: c,
 		Stdout: ts.Stdout,

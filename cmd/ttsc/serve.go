@@ -24,8 +24,10 @@ import (
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/blob/diskblob"
+	"github.com/openttsc/ttsc/internal/callback"
 	"github.com/openttsc/ttsc/internal/engine/pool"
 	"github.com/openttsc/ttsc/internal/httpapi"
+	"github.com/openttsc/ttsc/internal/netguard"
 	"github.com/openttsc/ttsc/internal/store/sqlitestore"
 	"github.com/openttsc/ttsc/internal/voices"
 	"github.com/openttsc/ttsc/internal/worker"
@@ -54,6 +56,18 @@ type ServeConfig struct {
 	LogFormat string
 	// LogLevel is the least important level logged. Default info.
 	LogLevel slog.Level
+	// CallbackAllow lists non-public hosts, addresses and CIDR ranges
+	// job-end callbacks may reach (public hosts always may). Default none.
+	CallbackAllow string
+	// ExternalURLAllow lists the hosts finished files may be uploaded to
+	// (output_external_url and its siblings). Default none: uploads are
+	// refused.
+	ExternalURLAllow string
+	// CallbackTimeout bounds one callback or upload request. Default 10s.
+	CallbackTimeout time.Duration
+	// callbackRetryBase is the first retry wait of a failed callback;
+	// tests shorten it. Default 10s.
+	callbackRetryBase time.Duration
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there.
 	// Keep it on loopback. Default off.
 	DebugAddr string
@@ -92,6 +106,7 @@ func DefaultServeConfig() ServeConfig {
 		SegmentTimeout:  30 * time.Second,
 		URLExpiry:       time.Hour,
 		ShutdownTimeout: 30 * time.Second,
+		CallbackTimeout: 10 * time.Second,
 		LogFormat:       "json",
 	}
 }
@@ -109,12 +124,20 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for running jobs")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "least important log level: debug, info, warn or error")
+	fs.StringVar(&c.CallbackAllow, "callback-allow", "", "comma-separated private hosts, addresses or CIDR ranges callbacks may reach (public hosts always may)")
+	fs.StringVar(&c.ExternalURLAllow, "external-url-allow", "", "comma-separated hosts (*.example.com, addresses, CIDR ranges) finished files may be uploaded to; empty refuses uploads")
+	fs.DurationVar(&c.CallbackTimeout, "callback-timeout", c.CallbackTimeout, "longest callback or upload request")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address; keep it on loopback")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if c.EngineWorkers < 1 {
 		return fmt.Errorf("--engine-workers must be at least 1, got %d", c.EngineWorkers)
+	}
+	for _, l := range []struct{ flag, list string }{{"--callback-allow", c.CallbackAllow}, {"--external-url-allow", c.ExternalURLAllow}} {
+		if _, err := netguard.Parse(l.list, false); err != nil {
+			return fmt.Errorf("%s: %v", l.flag, err)
+		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format must be json or text, got %q", c.LogFormat)
@@ -189,7 +212,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	callbacks, _ := netguard.Parse(c.CallbackAllow, false)
+	uploads, _ := netguard.Parse(c.ExternalURLAllow, true)
 	w, err := worker.New(worker.Config{
+		Uploads:     uploads.Client(c.CallbackTimeout),
 		Jobs:        m.db,
 		Vocabulary:  m.db,
 		Blobs:       blobs,
@@ -226,6 +252,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		URLExpiry:       c.URLExpiry,
 		Ready:           m.db.Ping,
 		PhoneticSymbols: m.phoneticSymbols,
+		Callbacks:       callbacks,
+		ExternalURLs:    uploads,
 		Now:             m.Now,
 		Logger:          m.logger,
 	})
@@ -233,6 +261,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ln.Close()
 		return err
 	}
+	cw, err := callback.New(callback.Config{
+		Jobs:        m.db,
+		DownloadURL: api.DownloadURL,
+		Key:         func(project string) string { return auth.CallbackKey(key, project) },
+		Client:      callbacks.Client(c.CallbackTimeout),
+		RetryBase:   c.callbackRetryBase,
+		Now:         m.Now,
+		Logger:      m.logger,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	river.AddWorker(workers, cw)
 	if err := m.db.Start(ctx); err != nil {
 		ln.Close()
 		return err

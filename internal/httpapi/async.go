@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/netguard"
 )
 
 // asyncRequest is CreateAsyncTtsJobRequestBody.
@@ -30,10 +31,62 @@ type asyncRequest struct {
 	Priority                 *int32  `json:"priority"`
 }
 
-// notYet refuses a field whose behaviour ttsc does not implement yet,
-// rather than accepting it and silently doing nothing.
-func notYet(field string) error {
-	return ttsc.Errorf(ttsc.EINVALID, "field %s is not supported by this server yet; leave it out (see docs/api-notes.md)", field)
+// maxURLLen bounds callback and upload URLs.
+const maxURLLen = 2048
+
+// destinations checks the callback and upload URLs of req against the
+// operator's policies and records them in opts.
+func (s *Server) destinations(req *asyncRequest, opts *ttsc.JobOptions) error {
+	if cb := req.CallbackConfig; cb != nil {
+		if cb.CallbackURL == nil || *cb.CallbackURL == "" {
+			return ttsc.Errorf(ttsc.EINVALID, "field callback_config.callback_url is required when callback_config is given")
+		}
+		if err := checkURL("callback_config.callback_url", *cb.CallbackURL, s.cfg.Callbacks,
+			"the operator can allow private hosts with --callback-allow"); err != nil {
+			return err
+		}
+		opts.CallbackURL = *cb.CallbackURL
+	}
+	uploads := []struct {
+		field    string
+		value    *string
+		dst      *string
+		needs    bool
+		needsMsg string
+	}{
+		{"output_external_url", req.OutputExternalURL, &opts.OutputExternalURL, true, ""},
+		{"srt_output_external_url", req.SRTOutputExternalURL, &opts.SRTOutputExternalURL, opts.GenSRT, "gen_srt is true"},
+		{"action_output_external_url", req.ActionOutputExternalURL, &opts.ActionOutputExternalURL, opts.NeedTimestamp, "need_timestamp is true"},
+	}
+	for _, u := range uploads {
+		if u.value == nil || *u.value == "" {
+			continue
+		}
+		if !u.needs {
+			return ttsc.Errorf(ttsc.EINVALID, "field %s needs a file to upload: it is only accepted when %s", u.field, u.needsMsg)
+		}
+		if err := checkURL(u.field, *u.value, s.cfg.ExternalURLs,
+			"the operator allows hosts with --external-url-allow"); err != nil {
+			return err
+		}
+		*u.dst = *u.value
+	}
+	return nil
+}
+
+// checkURL checks a client-supplied destination against policy; a nil
+// policy refuses every URL.
+func checkURL(field, u string, policy *netguard.Policy, hint string) error {
+	if len(u) > maxURLLen {
+		return ttsc.Errorf(ttsc.EINVALID, "field %s must be at most %d characters, got %d", field, maxURLLen, len(u))
+	}
+	if policy == nil {
+		return ttsc.Errorf(ttsc.EINVALID, "field %s: this server sends to no external hosts (%s)", field, hint)
+	}
+	if err := policy.CheckURL(u); err != nil {
+		return ttsc.Errorf(ttsc.EINVALID, "field %s %v (%s)", field, strings.TrimSuffix(err.Error(), ": "+netguard.ErrDenied.Error()), hint)
+	}
+	return nil
 }
 
 func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) error {
@@ -66,16 +119,6 @@ func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) er
 	if req.SRTLen != nil && (*req.SRTLen < 0 || *req.SRTLen > 10000) {
 		return ttsc.Errorf(ttsc.EINVALID, "field srt_len must be between 0 and 10000, got %d", *req.SRTLen)
 	}
-	switch {
-	case req.CallbackConfig != nil:
-		return notYet("callback_config")
-	case req.OutputExternalURL != nil && *req.OutputExternalURL != "":
-		return notYet("output_external_url")
-	case req.SRTOutputExternalURL != nil && *req.SRTOutputExternalURL != "":
-		return notYet("srt_output_external_url")
-	case req.ActionOutputExternalURL != nil && *req.ActionOutputExternalURL != "":
-		return notYet("action_output_external_url")
-	}
 	opts := ttsc.JobOptions{
 		IsVocabularyConfigEnable: req.IsVocabularyConfigEnable,
 		NeedTimestamp:            req.NeedTimestamp != nil && *req.NeedTimestamp,
@@ -93,6 +136,9 @@ func (s *Server) handleCreateAsyncJob(w http.ResponseWriter, r *http.Request) er
 	}
 	if req.SliceSegments != nil {
 		opts.SliceSegments = *req.SliceSegments
+	}
+	if err := s.destinations(&req, &opts); err != nil {
+		return err
 	}
 	j.Format, j.Priority = format, intOr(req.Priority, 5)
 	return s.createJob(w, r, j, opts)
@@ -119,7 +165,7 @@ func (s *Server) handleShowAsyncJob(w http.ResponseWriter, r *http.Request) erro
 		resp.Code = j.Code
 	}
 	for _, f := range j.Files {
-		u, err := s.downloadURL(r.Context(), f.Key)
+		u, err := s.DownloadURL(r.Context(), f.Key)
 		if err != nil {
 			return err
 		}

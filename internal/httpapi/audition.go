@@ -127,7 +127,7 @@ func (s *Server) handleShowAuditionFile(w http.ResponseWriter, r *http.Request) 
 		if f.Kind != ttsc.FileAudio {
 			continue
 		}
-		u, err := s.downloadURL(r.Context(), f.Key)
+		u, err := s.DownloadURL(r.Context(), f.Key)
 		if err != nil {
 			return err
 		}

@@ -17,10 +17,10 @@ import (
 // filesPrefix is where the server serves blobs through signed URLs.
 const filesPrefix = "/files/"
 
-// downloadURL returns a URL for the blob key that needs no other
+// DownloadURL returns a URL for the blob key that needs no other
 // authentication and expires after URLExpiry: the blob store's own
 // presigned URL where it has one, otherwise one signed by this server.
-func (s *Server) downloadURL(ctx context.Context, key string) (string, error) {
+func (s *Server) DownloadURL(ctx context.Context, key string) (string, error) {
 	if p, ok := s.cfg.Blobs.(ttsc.Presigner); ok {
 		return p.PresignGet(ctx, key, s.cfg.URLExpiry)
 	}

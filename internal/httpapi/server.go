@@ -15,6 +15,7 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
+	"github.com/openttsc/ttsc/internal/netguard"
 )
 
 // Config configures a Server. Jobs, Credentials, Blobs and SigningKey are
@@ -41,6 +42,12 @@ type Config struct {
 	// PhoneticSymbols returns candidate IPA readings of an English word;
 	// nil makes ShowTtsPhoneticSymbol answer 503.
 	PhoneticSymbols func(ctx context.Context, word string) ([]string, error)
+	// Callbacks decides where job-end callbacks may go; nil refuses
+	// callback_config.
+	Callbacks *netguard.Policy
+	// ExternalURLs decides where finished files may be uploaded; nil
+	// refuses the *_output_external_url fields.
+	ExternalURLs *netguard.Policy
 	// Ready reports whether the server can serve; nil means always.
 	Ready func(context.Context) error
 	// Now returns the current time. Default time.Now.
@@ -126,6 +133,7 @@ func (s *Server) routes() {
 	s.handle("GET", "/v1/{project_id}/ttsc/tts-jobs", s.handleListJobs, true)
 	s.handle("POST", "/v1/{project_id}/ttsc/once-code", s.handleCreateOnceCode, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/phonetic-symbol", s.handleShowPhoneticSymbol, true)
+	s.handle("GET", "/v1/{project_id}/ttsc/callback-key", s.handleShowCallbackKey, true)
 
 	s.handle("POST", "/v1/{project_id}/ttsc/vocabulary-configs", s.handleCreateVocabulary, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/vocabulary-configs", s.handleListVocabularies, true)

@@ -9,7 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -17,6 +20,7 @@ import (
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
 	"github.com/openttsc/ttsc/internal/audio/mp3"
+	"github.com/openttsc/ttsc/internal/netguard"
 	"github.com/openttsc/ttsc/internal/text"
 )
 
@@ -41,6 +45,10 @@ type Config struct {
 	// FailureCode maps an error to the MetaStudio code recorded on a
 	// failed job. Default: "MSS.00000004" for everything.
 	FailureCode func(error) string
+	// Uploads sends finished files to the external URLs a job names; it
+	// must refuse hosts the operator has not allowed (package netguard).
+	// Nil fails such jobs.
+	Uploads *http.Client
 	// Logger receives job logs. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -186,7 +194,10 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 		}
 	}
 	if j.Type != ttsc.JobAudition {
-		return w.whole(ctx, j, opts, voice, segs, rw, done[0])
+		if err := w.whole(ctx, j, opts, voice, segs, rw, done[0]); err != nil {
+			return err
+		}
+		return w.upload(ctx, j, opts)
 	}
 	for i, seg := range segs {
 		if done[i] {
@@ -248,6 +259,76 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, v
 		}
 	}
 	return w.store(ctx, j, 0, samples, rate)
+}
+
+// upload PUTs the finished files to the external URLs the job names. A
+// retry uploads again, which PUT makes harmless.
+func (w *Worker) upload(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) error {
+	targets := []struct {
+		field, url string
+		kind       ttsc.FileKind
+	}{
+		{"output_external_url", opts.OutputExternalURL, ttsc.FileAudio},
+		{"srt_output_external_url", opts.SRTOutputExternalURL, ttsc.FileSRT},
+		{"action_output_external_url", opts.ActionOutputExternalURL, ttsc.FileInfo},
+	}
+	var fresh *ttsc.Job
+	for _, t := range targets {
+		if t.url == "" {
+			continue
+		}
+		if w.cfg.Uploads == nil {
+			return ttsc.Errorf(ttsc.EINVALID, "%s: this server does not upload to external URLs", t.field)
+		}
+		if fresh == nil {
+			var err error
+			if fresh, err = w.cfg.Jobs.Job(ctx, j.ProjectID, j.ID); err != nil {
+				return err
+			}
+		}
+		i := slices.IndexFunc(fresh.Files, func(f ttsc.File) bool { return f.Kind == t.kind && f.Index == 0 })
+		if i < 0 {
+			return ttsc.Errorf(ttsc.EINVALID, "%s: the job has no such file to upload", t.field)
+		}
+		if err := w.put1(ctx, t.field, t.url, fresh.Files[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// put1 uploads one stored file to url.
+func (w *Worker) put1(ctx context.Context, field, url string, f ttsc.File) error {
+	b, err := w.cfg.Blobs.Open(ctx, f.Key)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, b)
+	if err != nil {
+		return ttsc.Errorf(ttsc.EINVALID, "%s: %v", field, err)
+	}
+	req.ContentLength = b.Size
+	req.Header.Set("Content-Type", f.ContentType)
+	resp, err := w.cfg.Uploads.Do(req)
+	if errors.Is(err, netguard.ErrDenied) {
+		return &ttsc.Error{Code: ttsc.EINVALID, Message: fmt.Sprintf("uploading to %s: the host is not allowed", field), Err: err}
+	}
+	if err != nil {
+		// Retried: the receiver may come back.
+		return &ttsc.Error{Code: ttsc.EINTERNAL, Message: fmt.Sprintf("uploading to %s: the host could not be reached", field), Err: err}
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch c := resp.StatusCode; {
+	case c/100 == 2:
+		return nil
+	case c/100 == 4 && c != http.StatusRequestTimeout && c != http.StatusTooManyRequests:
+		// The URL is wrong or expired: another attempt would fail alike.
+		return ttsc.Errorf(ttsc.EINVALID, "uploading to %s: the server answered %s", field, resp.Status)
+	default:
+		return &ttsc.Error{Code: ttsc.EINTERNAL, Message: fmt.Sprintf("uploading to %s: the server answered %s", field, resp.Status)}
+	}
 }
 
 // timeWords places a segment's word events in the whole text and audio:

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -278,28 +279,46 @@ func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error
 	return nil
 }
 
-// EndJob moves a job that has not ended to state.
+// EndJob moves a job that has not ended to state and, if the job asked
+// for a callback, enqueues its delivery in the same transaction.
 func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) (err error) {
 	defer ttsc.WrapOp(&err, "sqlitestore.EndJob")
 	if !state.Ended() {
 		return ttsc.Errorf(ttsc.EINVALID, "EndJob needs a final state, got %s", state)
 	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var project string
+	var options []byte
+	if err := tx.QueryRowContext(ctx, `SELECT project_id, options FROM jobs WHERE id = ?`, id).Scan(&project, &options); errors.Is(err, sql.ErrNoRows) {
+		return ttsc.Errorf(ttsc.ENOTFOUND, "job %s not found", id)
+	} else if err != nil {
+		return err
+	}
 	now := ms(db.cfg.Now())
-	res, err := db.write.ExecContext(ctx, `UPDATE jobs SET state = ?, code = ?, message = ?, ended_at = ?, updated_at = ?
+	res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, code = ?, message = ?, ended_at = ?, updated_at = ?
 		WHERE id = ? AND state NOT IN (?, ?)`,
 		string(state), code, message, now, now, id, string(ttsc.JobSucceeded), string(ttsc.JobFailed))
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		var exists int
-		if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, id).Scan(&exists); err != nil {
+		return nil // ended before
+	}
+	var opts ttsc.JobOptions
+	if len(options) > 0 && json.Unmarshal(options, &opts) == nil && opts.CallbackURL != "" {
+		// The callback worker sets its own retry policy.
+		if _, err := db.river.InsertTx(ctx, tx, ttsc.CallbackArgs{JobID: id, ProjectID: project}, nil); err != nil {
 			return err
 		}
-		if exists == 0 {
-			return ttsc.Errorf(ttsc.ENOTFOUND, "job %s not found", id)
-		}
 	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.driver.Wake()
 	return nil
 }
 
