@@ -91,6 +91,7 @@ func TestVocabularyOperations(t *testing.T) {
 	}{
 		{"ErrG2PNotPinyin", model.SaveTtscVocabularyConfigsRequestBody{Type: types.CHINESE_G2_P, Key: ptr("重庆"), Value: ptr("chongqing")}, "MSS.00000003", "tone digits"},
 		{"ErrG2PSyllableCount", model.SaveTtscVocabularyConfigsRequestBody{Type: types.CHINESE_G2_P, Key: ptr("重庆"), Value: ptr("chong2")}, "MSS.00000003", "one pinyin syllable per"},
+		{"ErrPhoneticNotIPA", model.SaveTtscVocabularyConfigsRequestBody{Type: types.PHONETIC_SYMBOL, Key: ptr("tomato"), Value: ptr("to-MAH-to")}, "MSS.00000003", "IPA"},
 		{"ErrSayAsValue", model.SaveTtscVocabularyConfigsRequestBody{Type: types.SAY_AS, Key: ptr("110"), Value: ptr("loud")}, "MSS.00000003", "telephone"},
 		{"ErrNoKey", model.SaveTtscVocabularyConfigsRequestBody{Type: types.ALIAS, Value: ptr("x")}, "MSS.00000003", "key"},
 		{"ErrUnknownGroup", model.SaveTtscVocabularyConfigsRequestBody{Type: types.ALIAS, Key: ptr("a"), Value: ptr("b"), GroupId: ptr("nope")}, "MSS.10001002", "group"},

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/text"
 )
 
 // Limits of pronunciation entries.
@@ -83,6 +84,10 @@ func (s *Server) vocabulary(r *http.Request, id string) (*ttsc.Vocabulary, error
 	case ttsc.VocabularySayAs:
 		if !slices.Contains(sayAsValues, v.Value) {
 			return nil, ttsc.Errorf(ttsc.EINVALID, "field value of a SAY_AS entry must be one of %s, got %q", strings.Join(sayAsValues, ", "), truncate(v.Value, 32))
+		}
+	case ttsc.VocabularyPhonetic:
+		if _, err := text.EspeakPhonemes(v.Value); err != nil {
+			return nil, ttsc.Errorf(ttsc.EINVALID, "field value of a PHONETIC_SYMBOL entry must be English IPA, such as \"təˈmɑːtəʊ\": %v", err)
 		}
 	case ttsc.VocabularyG2P:
 		v.Value = strings.ToLower(strings.Join(strings.Fields(v.Value), " "))

@@ -39,6 +39,10 @@ func (r *Rewrite) Original(off int, end bool) int {
 	return off + delta
 }
 
+// Phonetic turns an IPA transcription into text an engine reads as those
+// phonemes, such as EspeakPhonemeInput.
+type Phonetic func(ipa string) (string, error)
+
 // ApplyVocabulary rewrites s with a project's pronunciation entries, so the
 // engine reads each key as its entry says:
 //
@@ -50,18 +54,34 @@ func (r *Rewrite) Original(off int, end bool) int {
 //     english reads the key as a word;
 //   - CONTINUUM reads the key without the pauses its spaces and
 //     punctuation would make;
-//   - PHONETIC_SYMBOL is not applied: espeak-ng takes its own phoneme
-//     alphabet, not the IPA of dictionaries.
+//   - PHONETIC_SYMBOL reads the IPA of the value, through phonetic, which
+//     turns IPA into what the voice's engine reads as phonemes; entries
+//     whose IPA it cannot turn, or all of them when phonetic is nil (the
+//     engine takes no phonemes), are left out.
 //
 // Longer keys win over keys they contain, and the earliest match wins
 // between overlapping ones. Matching is exact and case-sensitive; for
 // Latin keys a match must not be part of a longer word.
-func ApplyVocabulary(s string, entries []*ttsc.Vocabulary) *Rewrite {
+func ApplyVocabulary(s string, entries []*ttsc.Vocabulary, phonetic Phonetic) *Rewrite {
 	rules := make([]*ttsc.Vocabulary, 0, len(entries))
+	with := make(map[*ttsc.Vocabulary]string, len(entries))
 	for _, v := range entries {
-		if v.Key != "" && v.Type != ttsc.VocabularyPhonetic {
-			rules = append(rules, v)
+		if v.Key == "" {
+			continue
 		}
+		if v.Type == ttsc.VocabularyPhonetic {
+			if phonetic == nil {
+				continue
+			}
+			ph, err := phonetic(v.Value)
+			if err != nil {
+				continue
+			}
+			with[v] = ph
+		} else {
+			with[v] = replacement(v)
+		}
+		rules = append(rules, v)
 	}
 	sort.SliceStable(rules, func(i, j int) bool { return len(rules[i].Key) > len(rules[j].Key) })
 	type match struct {
@@ -88,7 +108,7 @@ func ApplyVocabulary(s string, entries []*ttsc.Vocabulary) *Rewrite {
 			if !wordBounded(s, a, b) || taken(a, b) {
 				continue
 			}
-			found = append(found, match{a, b, replacement(v)})
+			found = append(found, match{a, b, with[v]})
 		}
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].start < found[j].start })

@@ -22,10 +22,16 @@ func TestApplyVocabulary(t *testing.T) {
 		{"OKLongestKeyWins", "New York City", []*ttsc.Vocabulary{v(ttsc.VocabularyAlias, "New York", "NY"), v(ttsc.VocabularyAlias, "New York City", "NYC")}, " NYC "},
 		{"OKSpell", "Call 110 now", []*ttsc.Vocabulary{v(ttsc.VocabularySayAs, "110", "telephone")}, "Call  1 1 0  now"},
 		{"OKContinuum", "e-mail me", []*ttsc.Vocabulary{v(ttsc.VocabularyContinuum, "e-mail", "")}, " email  me"},
-		{"OKPhoneticNotApplied", "tomato", []*ttsc.Vocabulary{v(ttsc.VocabularyPhonetic, "tomato", "təˈmɑːtəʊ")}, "tomato"},
+		{"OKPhonetic", "a tomato", []*ttsc.Vocabulary{v(ttsc.VocabularyPhonetic, "tomato", "/təˈmɑːtəʊ/")}, "a  [[t@'mA:toU]] "},
+		{"OKPhoneticSkippedWithoutEngineSupport", "a tomato", []*ttsc.Vocabulary{v(ttsc.VocabularyPhonetic, "tomato", "təˈmɑːtəʊ")}, "a tomato"},
+		{"OKPhoneticSkippedWhenUnreadable", "a tomato", []*ttsc.Vocabulary{v(ttsc.VocabularyPhonetic, "tomato", "tə☃")}, "a tomato"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
-			if got := ApplyVocabulary(test.text, test.entries).Text; got != test.want {
+			phonetic := Phonetic(EspeakPhonemeInput)
+			if test.name == "OKPhoneticSkippedWithoutEngineSupport" {
+				phonetic = nil
+			}
+			if got := ApplyVocabulary(test.text, test.entries, phonetic).Text; got != test.want {
 				t.Errorf("got %q, want %q", got, test.want)
 			}
 		})
@@ -33,7 +39,7 @@ func TestApplyVocabulary(t *testing.T) {
 }
 
 func TestRewriteOriginal(t *testing.T) {
-	r := ApplyVocabulary("The WHO said so.", []*ttsc.Vocabulary{{Type: ttsc.VocabularyAlias, Key: "WHO", Value: "World Health Organization"}})
+	r := ApplyVocabulary("The WHO said so.", []*ttsc.Vocabulary{{Type: ttsc.VocabularyAlias, Key: "WHO", Value: "World Health Organization"}}, nil)
 	// "The  World Health Organization  said so."
 	for _, test := range []struct {
 		off  int
@@ -49,5 +55,27 @@ func TestRewriteOriginal(t *testing.T) {
 		if got := r.Original(test.off, test.end); got != test.want {
 			t.Errorf("Original(%d, %v) = %d, want %d (text %q)", test.off, test.end, got, test.want, r.Text)
 		}
+	}
+}
+
+func TestEspeakPhonemes(t *testing.T) {
+	for _, test := range []struct {
+		name, ipa, want string
+		wantErr         bool
+	}{
+		{"OKBritish", "təˈmɑːtəʊ", "t@'mA:toU", false},
+		{"OKAmericanRhotic", "nˈɔːɹθ fˈoːɹs", "n'O@T f'o@s", false},
+		{"OKAffricatesAndDiphthongs", "dʒˈʌdʒ tʃˈɜːtʃ bˈɔɪ", "dZ'VdZ tS'3:tS b'OI", false},
+		{"OKSlashesAndSyllableBreaks", "/ˈbʌ.tn̩/", "'bVtn-", false},
+		{"OKASCIIStress", "'hɛloʊ", "'hEloU", false},
+		{"ErrUnknownSymbol", "ʙ", "", true},
+		{"ErrEmpty", "  ", "", true},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			got, err := EspeakPhonemes(test.ipa)
+			if (err != nil) != test.wantErr || got != test.want {
+				t.Errorf("EspeakPhonemes(%q) = %q, %v; want %q, error %v", test.ipa, got, err, test.want, test.wantErr)
+			}
+		})
 	}
 }

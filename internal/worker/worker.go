@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -174,7 +175,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 			return &ttsc.Error{Code: ttsc.EINVALID, Message: "the job's options are unreadable", Err: err}
 		}
 	}
-	rw, err := w.rewrite(ctx, j, opts, src)
+	rw, err := w.rewrite(ctx, j, voice, opts, src)
 	if err != nil {
 		return err
 	}
@@ -369,9 +370,9 @@ func originalWords(rw *text.Rewrite, words []audio.Span) []audio.Span {
 // rewrite applies the project's pronunciation entries for the job's voice
 // when the request asked for them, or, when it did not say, when the
 // project's vocabulary switch is on.
-func (w *Worker) rewrite(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, src string) (*text.Rewrite, error) {
+func (w *Worker) rewrite(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, opts ttsc.JobOptions, src string) (*text.Rewrite, error) {
 	if w.cfg.Vocabulary == nil {
-		return text.ApplyVocabulary(src, nil), nil
+		return text.ApplyVocabulary(src, nil, nil), nil
 	}
 	enabled := false
 	if opts.IsVocabularyConfigEnable != nil {
@@ -384,13 +385,23 @@ func (w *Worker) rewrite(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions,
 		enabled = len(cs) > 0 && cs[0].Value == "true"
 	}
 	if !enabled {
-		return text.ApplyVocabulary(src, nil), nil
+		return text.ApplyVocabulary(src, nil, nil), nil
 	}
 	entries, _, err := w.cfg.Vocabulary.ListVocabularies(ctx, ttsc.VocabularyFilter{ProjectID: j.ProjectID, AssetID: j.VoiceID})
 	if err != nil {
 		return nil, err
 	}
-	return text.ApplyVocabulary(src, entries), nil
+	return text.ApplyVocabulary(src, entries, phonetic(voice)), nil
+}
+
+// phonetic returns how the voice's engine reads IPA: espeak-ng's English
+// voices take phoneme mnemonics; other voices ignore PHONETIC_SYMBOL
+// entries.
+func phonetic(v ttsc.Voice) text.Phonetic {
+	if v.Engine == "espeak" && strings.HasPrefix(v.Locale, "en") {
+		return text.EspeakPhonemeInput
+	}
+	return nil
 }
 
 // timeSentences times each sentence from its first and last word;

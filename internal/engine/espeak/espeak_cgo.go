@@ -47,7 +47,13 @@ static int ttsc_callback(short *wav, int n, espeak_EVENT *ev) {
 
 static int ttsc_init(void) {
 	int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL, espeakINITIALIZE_DONT_EXIT);
-	if (rate > 0) espeak_SetSynthCallback(ttsc_callback);
+	if (rate > 0) {
+		espeak_SetSynthCallback(ttsc_callback);
+		// Phoneme input ([[...]]) is switched by each synthesis and read
+		// by espeak_TextToPhonemes too: one empty synthesis turns it on
+		// for the phoneme queries made before any real synthesis.
+		espeak_Synth("", 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8 | espeakPHONEMES, NULL, NULL);
+	}
 	return rate;
 }
 
@@ -57,7 +63,9 @@ static int ttsc_synth(const char *text, int rate, int pitch) {
 	ttsc_oom = 0;
 	espeak_SetParameter(espeakRATE, rate, 0);
 	espeak_SetParameter(espeakPITCH, pitch, 0);
-	if (espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL) != EE_OK) return -1;
+	// espeakPHONEMES reads [[...]] as espeak-ng phoneme mnemonics: how
+	// PHONETIC_SYMBOL entries and SSML <phoneme> reach the engine.
+	if (espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8 | espeakPHONEMES, NULL, NULL) != EE_OK) return -1;
 	if (ttsc_oom) return -2;
 	return 0;
 }

@@ -3,6 +3,7 @@
 package espeak
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/openttsc/ttsc"
@@ -28,7 +29,7 @@ func TestVocabularyChangesPronunciation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rw := text.ApplyVocabulary(test.text, []*ttsc.Vocabulary{&test.entry})
+			rw := text.ApplyVocabulary(test.text, []*ttsc.Vocabulary{&test.entry}, text.EspeakPhonemeInput)
 			after, err := e.Phonemes(test.voice, rw.Text, false)
 			if err != nil {
 				t.Fatal(err)
@@ -44,5 +45,57 @@ func TestVocabularyChangesPronunciation(t *testing.T) {
 				t.Errorf("with the entry the engine reads %q, want %q (as for %q)", after, want, test.want)
 			}
 		})
+	}
+}
+
+// TestPhoneticSymbolsRoundTrip checks the IPA conversion against the
+// engine: the IPA espeak-ng gives for a word, turned into phoneme input,
+// must read back as the same IPA.
+func TestPhoneticSymbolsRoundTrip(t *testing.T) {
+	e := engine(t)
+	words := strings.Fields("tomato wanted father hot thought nurse butter city judge church thing " +
+		"measure better happy near square cure go now boy price face goose foot strut lot bath " +
+		"cloth north force start letter comma button little rhythm schedule either data route")
+	for _, voice := range []string{"en-us", "en"} {
+		t.Run("OK/"+voice, func(t *testing.T) {
+			for _, w := range words {
+				ipa, err := e.Phonemes(voice, w, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				input, err := text.EspeakPhonemeInput(ipa)
+				if err != nil {
+					t.Errorf("%s: %q: %v", w, ipa, err)
+					continue
+				}
+				back, err := e.Phonemes(voice, input, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if back != ipa {
+					t.Errorf("%s: IPA %q → %s → %q", w, ipa, input, back)
+				}
+			}
+		})
+	}
+}
+
+// TestPhoneticSymbolEntry checks that a PHONETIC_SYMBOL entry changes what
+// the engine says into the IPA of the entry.
+func TestPhoneticSymbolEntry(t *testing.T) {
+	e := engine(t)
+	const src = "I say tomato."
+	entry := &ttsc.Vocabulary{Type: ttsc.VocabularyPhonetic, Key: "tomato", Value: "/təˈmɑːtəʊ/"}
+	before, err := e.Phonemes("en-us", src, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw := text.ApplyVocabulary(src, []*ttsc.Vocabulary{entry}, text.EspeakPhonemeInput)
+	after, err := e.Phonemes("en-us", rw.Text, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(before, "mˈeɪ") || !strings.Contains(after, "mˈɑː") || strings.Contains(after, "mˈeɪ") {
+		t.Errorf("tomato reads %q without the entry and %q with it; want the American mˈeɪ, then the British mˈɑː", before, after)
 	}
 }
