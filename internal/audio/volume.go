@@ -49,6 +49,27 @@ func ApplyVolume(samples []int16, volume int) {
 	limit(samples, g)
 }
 
+// Gain scales samples in place by g, at least 0: below 1 it only
+// lowers, above 1 it raises with the peak limiter of ApplyVolume. SSML
+// <prosody volume> uses it on top of the request's volume.
+func Gain(samples []int16, g float64) {
+	g = max(g, 0)
+	if g == 1 || len(samples) == 0 {
+		return
+	}
+	peak := 0
+	for _, s := range samples {
+		peak = max(peak, abs(int(s)))
+	}
+	if float64(peak)*g <= ceiling {
+		for i, s := range samples {
+			samples[i] = clamp16(math.Round(float64(s) * g))
+		}
+		return
+	}
+	limit(samples, g)
+}
+
 // scale multiplies by volume/140 in integers, rounding half away from
 // zero, which keeps the gain exact to the last bit.
 func scale(samples []int16, volume int) {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/text"
 )
 
 // synthesisRequest holds the fields previews and async jobs share.
@@ -149,8 +150,9 @@ func (s *Server) job(r *http.Request, t ttsc.JobType) (*ttsc.Job, error) {
 	return j, nil
 }
 
-// checkText validates a text field: 1 to ttsc.MaxTextRunes code points,
-// valid UTF-8, and not only white space when required.
+// checkText validates a text field: valid UTF-8, well-formed SSML when
+// it is SSML, 1 to ttsc.MaxTextRunes code points to read, and not only
+// white space when required.
 func checkText(field string, v *string, required bool) (string, error) {
 	if v == nil || *v == "" {
 		if required {
@@ -161,11 +163,24 @@ func checkText(field string, v *string, required bool) (string, error) {
 	if !utf8.ValidString(*v) {
 		return "", ttsc.Errorf(ttsc.EINVALID, "field %s is not valid UTF-8", field)
 	}
-	if n := utf8.RuneCountInString(*v); n > ttsc.MaxTextRunes {
+	readable := *v
+	if text.IsSSML(*v) {
+		// The limit counts what is read, not the markup, which may add
+		// up to as much again.
+		if n := utf8.RuneCountInString(*v); n > 2*ttsc.MaxTextRunes {
+			return "", ttsc.Errorf(ttsc.EINVALID, "field %s is %d characters long with its SSML markup; the limit is %d", field, n, 2*ttsc.MaxTextRunes)
+		}
+		p, err := text.Prepare(*v, text.Options{})
+		if err != nil {
+			return "", &ttsc.Error{Code: ttsc.EINVALID, Message: "field " + field + ": " + ttsc.ErrorMessage(err), Err: err}
+		}
+		readable = p.Display
+	}
+	if n := utf8.RuneCountInString(readable); n > ttsc.MaxTextRunes {
 		return "", ttsc.Errorf(ttsc.EINVALID, "field %s is %d characters long; the limit is %d", field, n, ttsc.MaxTextRunes)
 	}
-	if strings.TrimSpace(*v) == "" {
-		return "", ttsc.Errorf(ttsc.EINVALID, "field %s has nothing to read: it is only white space", field)
+	if strings.TrimSpace(readable) == "" {
+		return "", ttsc.Errorf(ttsc.EINVALID, "field %s has nothing to read: it is only white space or markup", field)
 	}
 	return *v, nil
 }

@@ -20,6 +20,11 @@ type Segment struct {
 	Text string
 	// Start is the byte offset of Text in the original text.
 	Start int
+	// Prosody is how to read the segment relative to the request, and
+	// PauseBeforeMs and PauseAfterMs the silence around it (from SSML;
+	// Split leaves them zero, Prepare sets them).
+	Prosody                     Prosody
+	PauseBeforeMs, PauseAfterMs int
 }
 
 // End returns the byte offset just past the segment in the original text.

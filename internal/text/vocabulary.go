@@ -136,28 +136,42 @@ func replacement(v *ttsc.Vocabulary) string {
 	case ttsc.VocabularyAlias, ttsc.VocabularyG2P:
 		return v.Value
 	case ttsc.VocabularySayAs:
-		switch v.Value {
-		case "spell", "telephone":
-			var parts []string
-			for _, c := range v.Key {
-				if !unicode.IsSpace(c) {
-					parts = append(parts, string(c))
-				}
-			}
-			return strings.Join(parts, " ")
-		case "english":
-			return strings.ToLower(v.Key)
-		}
-		return v.Key
+		return sayAs(v.Key, v.Value)
 	case ttsc.VocabularyContinuum:
-		return strings.Map(func(c rune) rune {
-			if unicode.IsSpace(c) || unicode.IsPunct(c) {
-				return -1
-			}
-			return c
-		}, v.Key)
+		return continuum(v.Key)
 	}
 	return v.Key
+}
+
+// sayAs is what the engine reads for s interpreted as as (a SAY_AS value
+// or an SSML interpret-as): spelled out character by character, as a
+// lowercase word, or left to the engine's own rules for numbers and
+// dates.
+func sayAs(s, as string) string {
+	switch as {
+	case "spell", "characters", "telephone", "digits":
+		var parts []string
+		for _, c := range s {
+			if !unicode.IsSpace(c) {
+				parts = append(parts, string(c))
+			}
+		}
+		return strings.Join(parts, " ")
+	case "english":
+		return strings.ToLower(s)
+	}
+	return s
+}
+
+// continuum is s read as one unit: without the spaces and punctuation
+// that would make the engine pause.
+func continuum(s string) string {
+	return strings.Map(func(c rune) rune {
+		if unicode.IsSpace(c) || unicode.IsPunct(c) {
+			return -1
+		}
+		return c
+	}, s)
 }
 
 // wordBounded reports whether s[a:b] is not part of a longer Latin word

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -175,11 +176,18 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 			return &ttsc.Error{Code: ttsc.EINVALID, Message: "the job's options are unreadable", Err: err}
 		}
 	}
-	rw, err := w.rewrite(ctx, j, voice, opts, src)
+	entries, err := w.entries(ctx, j, opts)
 	if err != nil {
 		return err
 	}
-	segs := text.Pack(rw.Text, text.Split(rw.Text, w.cfg.SegmentRunes), w.cfg.PackRunes)
+	prep, err := text.Prepare(src, text.Options{
+		Vocabulary: entries, Phonetic: phonetic(voice),
+		SegmentRunes: w.cfg.SegmentRunes, PackRunes: w.cfg.PackRunes,
+	})
+	if err != nil {
+		return err
+	}
+	segs := prep.Segments
 	if len(segs) == 0 {
 		return ttsc.Errorf(ttsc.EINVALID, "the text has nothing to read")
 	}
@@ -195,7 +203,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 		}
 	}
 	if j.Type != ttsc.JobAudition {
-		if err := w.whole(ctx, j, opts, voice, segs, rw, done[0]); err != nil {
+		if err := w.whole(ctx, j, opts, voice, prep, done[0]); err != nil {
 			return err
 		}
 		return w.upload(ctx, j, opts)
@@ -222,10 +230,11 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 // shape of an async job's result, with the timing and subtitle files the
 // job asked for. The audio is recorded last, so a retry that finds it
 // recorded has nothing left to do.
-func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, voice ttsc.Voice, segs []text.Segment, rw *text.Rewrite, stored bool) error {
+func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, voice ttsc.Voice, prep *text.Prepared, stored bool) error {
 	if stored {
 		return nil
 	}
+	segs := prep.Segments
 	var samples []int16
 	var words []audio.Span
 	rate := 0
@@ -243,8 +252,8 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, v
 	if rate == 0 {
 		return ttsc.Errorf(ttsc.ESYNTHESIS, "the engine returned no audio")
 	}
-	src := j.SynthesisText()
-	words = originalWords(rw, words)
+	src := prep.Display
+	words = originalWords(prep, words)
 	sentences := timeSentences(text.Split(src, w.cfg.SegmentRunes), words)
 	duration := time.Duration(len(samples)) * time.Second / time.Duration(rate)
 	if opts.NeedTimestamp {
@@ -354,7 +363,7 @@ func timeWords(seg text.Segment, sp *ttsc.Speech, offset, rate int) []audio.Span
 // originalWords maps timed words of the rewritten text back onto the
 // text the client sent; the words an alias was read as become one word
 // spanning its key.
-func originalWords(rw *text.Rewrite, words []audio.Span) []audio.Span {
+func originalWords(rw interface{ Original(int, bool) int }, words []audio.Span) []audio.Span {
 	out := words[:0]
 	for _, wd := range words {
 		wd.Start, wd.End = rw.Original(wd.Start, false), rw.Original(wd.End, true)
@@ -367,12 +376,12 @@ func originalWords(rw *text.Rewrite, words []audio.Span) []audio.Span {
 	return out
 }
 
-// rewrite applies the project's pronunciation entries for the job's voice
-// when the request asked for them, or, when it did not say, when the
-// project's vocabulary switch is on.
-func (w *Worker) rewrite(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, opts ttsc.JobOptions, src string) (*text.Rewrite, error) {
+// entries returns the project's pronunciation entries for the job's
+// voice when the request asked for them, or, when it did not say, when
+// the project's vocabulary switch is on; nil otherwise.
+func (w *Worker) entries(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) ([]*ttsc.Vocabulary, error) {
 	if w.cfg.Vocabulary == nil {
-		return text.ApplyVocabulary(src, nil, nil), nil
+		return nil, nil
 	}
 	enabled := false
 	if opts.IsVocabularyConfigEnable != nil {
@@ -385,13 +394,10 @@ func (w *Worker) rewrite(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, opt
 		enabled = len(cs) > 0 && cs[0].Value == "true"
 	}
 	if !enabled {
-		return text.ApplyVocabulary(src, nil, nil), nil
+		return nil, nil
 	}
 	entries, _, err := w.cfg.Vocabulary.ListVocabularies(ctx, ttsc.VocabularyFilter{ProjectID: j.ProjectID, AssetID: j.VoiceID})
-	if err != nil {
-		return nil, err
-	}
-	return text.ApplyVocabulary(src, entries, phonetic(voice)), nil
+	return entries, err
 }
 
 // phonetic returns how the voice's engine reads IPA: espeak-ng's English
@@ -437,12 +443,13 @@ func (w *Worker) put(ctx context.Context, j *ttsc.Job, kind ttsc.FileKind, name,
 // read has the engine read segment i, naming the segment in any error.
 func (w *Worker) read(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs []text.Segment, i int) (*ttsc.Speech, error) {
 	t0 := time.Now()
+	seg := segs[i]
 	sp, err := w.cfg.Engine.Synthesize(ctx, ttsc.SynthesisRequest{
 		Engine: voice.Engine,
 		Voice:  voice.EngineVoice,
-		Text:   segs[i].Text,
-		Speed:  j.Prosody.Speed,
-		Pitch:  j.Prosody.Pitch,
+		Text:   seg.Text,
+		Speed:  scaled(j.Prosody.Speed, seg.Prosody.Rate),
+		Pitch:  scaled(j.Prosody.Pitch, seg.Prosody.Pitch),
 	})
 	if err != nil {
 		return nil, &ttsc.Error{
@@ -452,14 +459,45 @@ func (w *Worker) read(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs [
 		}
 	}
 	w.cfg.Logger.Debug("segment read", "job_id", j.ID, "segment", i, "engine_ms", time.Since(t0).Milliseconds())
+	if seg.Prosody.Volume == 1 {
+		audio.ApplyVolume(sp.Samples, j.Prosody.Volume)
+	} else {
+		v := min(max(j.Prosody.Volume, ttsc.VolumeMin), ttsc.VolumeMax)
+		audio.Gain(sp.Samples, float64(v)/ttsc.VolumeDefault*seg.Prosody.Volume)
+	}
+	pad(sp, seg.PauseBeforeMs, seg.PauseAfterMs)
 	return sp, nil
+}
+
+// scaled applies an SSML multiplier to a request's percentage.
+func scaled(percent int, m float64) int {
+	if m == 1 || m == 0 {
+		return percent
+	}
+	if percent <= 0 {
+		percent = 100
+	}
+	return int(math.Round(float64(percent) * m))
+}
+
+// pad surrounds speech with the silence of SSML breaks, moving its word
+// events along.
+func pad(sp *ttsc.Speech, beforeMs, afterMs int) {
+	if beforeMs <= 0 && afterMs <= 0 {
+		return
+	}
+	before := audio.Silence(sp.SampleRate, time.Duration(beforeMs)*time.Millisecond)
+	after := audio.Silence(sp.SampleRate, time.Duration(afterMs)*time.Millisecond)
+	sp.Samples = slices.Concat(before, sp.Samples, after)
+	for k := range sp.Words {
+		sp.Words[k].Sample += len(before)
+	}
 }
 
 // store encodes audio in the job's format and records it as audio file
 // index. The blob key is fixed by job and index, so a retry overwrites
 // rather than adds.
 func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []int16, rate int) error {
-	audio.ApplyVolume(samples, j.Prosody.Volume)
 	durationMs := int64(len(samples)) * 1000 / int64(rate)
 	if j.Prosody.Channels == 2 {
 		samples = audio.Stereo(samples)
