@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -20,14 +19,12 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/store/sqlstore"
 )
-
-// stopCancelTimeout bounds how long a hard stop waits for cancelled jobs
-// to return.
-const stopCancelTimeout = 10 * time.Second
 
 // readConns is the size of the reader pool.
 const readConns = 4
@@ -56,24 +53,36 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DB is the SQLite store. It implements ttsc.JobStore and
-// ttsc.CredentialStore.
+// DB is the SQLite store: the queries of sqlstore.DB over one database
+// file, and the queue.
 type DB struct {
+	*sqlstore.DB
 	cfg    Config
 	write  *sql.DB // one connection: SQLite has one writer, River wants it so
 	read   *sql.DB // readers see WAL snapshots and never wait for the writer
 	river  *river.Client[*sql.Tx]
 	driver *wakeDriver
 
-	mu      sync.Mutex
-	started bool
-	closed  bool
+	queue  *sqlstore.Queue
+
+	mu     sync.Mutex
+	closed bool
 }
 
 var (
 	_ ttsc.JobStore        = (*DB)(nil)
 	_ ttsc.CredentialStore = (*DB)(nil)
+	_ ttsc.VocabularyStore = (*DB)(nil)
 )
+
+// dialect is SQLite's SQL.
+var dialect = sqlstore.Dialect{
+	IsUnique: func(err error) bool {
+		var e *sqlite.Error
+		return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
+	},
+	JSONArray: func(expr string) string { return "SELECT value FROM json_each(" + expr + ")" },
+}
 
 // dsn returns the modernc.org/sqlite data source name of the database at
 // path: WAL so that readers never wait for the writer, a busy timeout for
@@ -157,6 +166,13 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	db.driver = newWakeDriver(riversqlite.New(write))
 	db.river, err = river.NewClient[*sql.Tx](db.driver, rc)
+	if err == nil {
+		db.queue = sqlstore.NewQueue(db.river, cfg.Workers != nil && cfg.MaxWorkers > 0)
+		db.DB, err = sqlstore.New(sqlstore.Config{
+			Write: write, Read: db.read, River: db.river, Dialect: dialect,
+			Inserted: db.driver.Wake, Now: cfg.Now, Op: "sqlitestore",
+		})
+	}
 	if err != nil {
 		db.read.Close()
 		write.Close()
@@ -165,21 +181,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	return db, nil
 }
 
-// migrate applies ttsc's migrations, each once and in its own transaction,
-// then River's.
+// migrate applies ttsc's migrations, then River's.
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ttsc_migration (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return err
-	}
-	names, err := fs.Glob(migrations, "migration/*.sql")
+	sub, err := fs.Sub(migrations, "migration")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := db.apply(ctx, name); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
+	if err := sqlstore.Migrate(ctx, db.write, dialect, sub, db.cfg.Now()); err != nil {
+		return err
 	}
 	m, err := rivermigrate.New(riversqlite.New(db.write), nil)
 	if err != nil {
@@ -189,114 +198,27 @@ func (db *DB) migrate(ctx context.Context) error {
 	return err
 }
 
-func (db *DB) apply(ctx context.Context, name string) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ttsc_migration WHERE name = ?`, name).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	body, err := migrations.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ttsc_migration (name, applied_at) VALUES (?, ?)`, name, db.cfg.Now().UnixMilli()); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // River returns the queue client.
 func (db *DB) River() *river.Client[*sql.Tx] { return db.river }
 
-// Start starts working queued jobs. It does nothing in an insert-only DB
-// (no Workers or no MaxWorkers). The queue keeps running when ctx ends:
-// only Stop ends it, so that a cancelled server context cannot cut short
-// the grace period Stop gives running jobs.
-func (db *DB) Start(ctx context.Context) error {
-	if db.cfg.Workers == nil || db.cfg.MaxWorkers == 0 {
-		return nil
-	}
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.started {
-		return nil
-	}
-	if err := db.river.Start(context.WithoutCancel(ctx)); err != nil {
-		return err
-	}
-	db.started = true
-	return nil
-}
+// Start starts working queued jobs (see sqlstore.Queue); it does
+// nothing in an insert-only DB.
+func (db *DB) Start(ctx context.Context) error { return db.queue.Start(ctx) }
 
-// Stop stops taking jobs and waits for running ones until ctx is done.
-// Then it cancels them and waits up to 10 s for them to return; River
-// makes them available again without counting the interrupted attempt,
-// so the next process to start runs them. Stop does nothing if the DB is
-// not processing.
-func (db *DB) Stop(ctx context.Context) error {
-	db.mu.Lock()
-	started := db.started
-	db.started = false
-	db.mu.Unlock()
-	if !started {
-		return nil
-	}
-	err := db.river.Stop(ctx)
-	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	cctx, cancel := context.WithTimeout(context.Background(), stopCancelTimeout)
-	defer cancel()
-	return db.river.StopAndCancel(cctx)
-}
+// Stop stops taking jobs and waits for running ones until ctx is done,
+// then hands them back to the queue (see sqlstore.Queue).
+func (db *DB) Stop(ctx context.Context) error { return db.queue.Stop(ctx) }
 
 // Close closes the database. A DB still processing jobs is stopped first
 // without grace: running jobs are cancelled, and River runs them again
-// later. It is safe to
-// call twice.
+// later. It is safe to call twice.
 func (db *DB) Close() error {
+	stopErr := db.queue.Halt()
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	var stopErr error
-	if db.started {
-		db.started = false
-		ctx, cancel := context.WithTimeout(context.Background(), stopCancelTimeout)
-		stopErr = db.river.StopAndCancel(ctx)
-		cancel()
-	}
 	if db.closed {
 		return stopErr
 	}
 	db.closed = true
 	return errors.Join(stopErr, db.read.Close(), db.write.Close())
-}
-
-// Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
-}
-
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
 }

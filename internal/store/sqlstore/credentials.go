@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -11,18 +11,18 @@ import (
 
 // CreateCredential stores an access key pair.
 func (db *DB) CreateCredential(ctx context.Context, c *ttsc.Credential) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.CreateCredential")
+	defer ttsc.WrapOp(&err, db.op("CreateCredential"))
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
 	}
 	_, err = db.write.ExecContext(ctx, `INSERT INTO credentials (access_key, secret_key, project_id, created_at) VALUES (?, ?, ?, ?)`,
 		c.AccessKey, c.SecretKey, c.ProjectID, ms(c.CreatedAt))
-	return conflict(err, "access key %s exists", c.AccessKey)
+	return db.conflict(err, "access key %s exists", c.AccessKey)
 }
 
 // Credential returns the credential of an access key, with its secret.
 func (db *DB) Credential(ctx context.Context, accessKey string) (c *ttsc.Credential, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.Credential")
+	defer ttsc.WrapOp(&err, db.op("Credential"))
 	c = &ttsc.Credential{AccessKey: accessKey}
 	var created int64
 	err = db.read.QueryRowContext(ctx, `SELECT secret_key, project_id, created_at FROM credentials WHERE access_key = ?`, accessKey).
@@ -39,7 +39,7 @@ func (db *DB) Credential(ctx context.Context, accessKey string) (c *ttsc.Credent
 
 // ListCredentials lists access keys without secrets, oldest first.
 func (db *DB) ListCredentials(ctx context.Context, projectID string) (cs []*ttsc.Credential, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.ListCredentials")
+	defer ttsc.WrapOp(&err, db.op("ListCredentials"))
 	rows, err := db.read.QueryContext(ctx, `SELECT access_key, project_id, created_at FROM credentials
 		WHERE ? = '' OR project_id = ? ORDER BY created_at, access_key`, projectID, projectID)
 	if err != nil {
@@ -60,7 +60,7 @@ func (db *DB) ListCredentials(ctx context.Context, projectID string) (cs []*ttsc
 
 // DeleteCredential removes an access key.
 func (db *DB) DeleteCredential(ctx context.Context, accessKey string) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.DeleteCredential")
+	defer ttsc.WrapOp(&err, db.op("DeleteCredential"))
 	res, err := db.write.ExecContext(ctx, `DELETE FROM credentials WHERE access_key = ?`, accessKey)
 	if err != nil {
 		return err
@@ -73,18 +73,18 @@ func (db *DB) DeleteCredential(ctx context.Context, accessKey string) (err error
 
 // CreateToken stores a token's hash.
 func (db *DB) CreateToken(ctx context.Context, t *ttsc.Token) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.CreateToken")
+	defer ttsc.WrapOp(&err, db.op("CreateToken"))
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
 	}
 	_, err = db.write.ExecContext(ctx, `INSERT INTO tokens (hash, project_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		t.Hash, t.ProjectID, ms(t.CreatedAt), ms(t.ExpiresAt))
-	return conflict(err, "token exists")
+	return db.conflict(err, "token exists")
 }
 
 // Token returns an unexpired token by its hash.
 func (db *DB) Token(ctx context.Context, hash string, now time.Time) (t *ttsc.Token, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.Token")
+	defer ttsc.WrapOp(&err, db.op("Token"))
 	t = &ttsc.Token{Hash: hash}
 	var created, expires int64
 	err = db.read.QueryRowContext(ctx, `SELECT project_id, created_at, expires_at FROM tokens WHERE hash = ? AND expires_at > ?`,
@@ -101,7 +101,7 @@ func (db *DB) Token(ctx context.Context, hash string, now time.Time) (t *ttsc.To
 
 // CreateOnceCode stores a single-use code's hash.
 func (db *DB) CreateOnceCode(ctx context.Context, t *ttsc.Token) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.CreateOnceCode")
+	defer ttsc.WrapOp(&err, db.op("CreateOnceCode"))
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
 	}
@@ -117,7 +117,7 @@ func (db *DB) CreateOnceCode(ctx context.Context, t *ttsc.Token) (err error) {
 
 // ConsumeOnceCode deletes a valid code and returns it.
 func (db *DB) ConsumeOnceCode(ctx context.Context, hash string, now time.Time) (t *ttsc.Token, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.ConsumeOnceCode")
+	defer ttsc.WrapOp(&err, db.op("ConsumeOnceCode"))
 	t = &ttsc.Token{Hash: hash}
 	var created, expires int64
 	err = db.write.QueryRowContext(ctx, `DELETE FROM once_codes WHERE hash = ? AND expires_at > ?

@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func checkGroup(ctx context.Context, q querier, projectID, groupID string) error
 
 // CreateVocabulary stores an entry.
 func (db *DB) CreateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.CreateVocabulary")
+	defer ttsc.WrapOp(&err, db.op("CreateVocabulary"))
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -47,7 +47,7 @@ func (db *DB) CreateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err err
 	now := db.cfg.Now()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO vocabularies (id, project_id, type, key, value, group_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, v.ID, v.ProjectID, string(v.Type), v.Key, v.Value, nullable(v.GroupID), ms(now), ms(now)); err != nil {
-		return conflict(err, "vocabulary %s exists", v.ID)
+		return db.conflict(err, "vocabulary %s exists", v.ID)
 	}
 	v.CreatedAt, v.UpdatedAt = fromMS(ms(now)), fromMS(ms(now))
 	return tx.Commit()
@@ -55,7 +55,7 @@ func (db *DB) CreateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err err
 
 // UpdateVocabulary replaces an entry's type, key, value and group.
 func (db *DB) UpdateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.UpdateVocabulary")
+	defer ttsc.WrapOp(&err, db.op("UpdateVocabulary"))
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -77,12 +77,12 @@ func (db *DB) UpdateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err err
 
 // DeleteVocabularies removes entries of the project.
 func (db *DB) DeleteVocabularies(ctx context.Context, projectID string, ids []string) (n int, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.DeleteVocabularies")
+	defer ttsc.WrapOp(&err, db.op("DeleteVocabularies"))
 	if len(ids) == 0 {
 		return 0, nil
 	}
 	b, _ := json.Marshal(ids)
-	res, err := db.write.ExecContext(ctx, `DELETE FROM vocabularies WHERE project_id = ? AND id IN (SELECT value FROM json_each(?))`, projectID, string(b))
+	res, err := db.write.ExecContext(ctx, `DELETE FROM vocabularies WHERE project_id = ? AND id IN (`+db.cfg.Dialect.JSONArray("?")+`)`, projectID, string(b))
 	if err != nil {
 		return 0, err
 	}
@@ -92,7 +92,7 @@ func (db *DB) DeleteVocabularies(ctx context.Context, projectID string, ids []st
 
 // ListVocabularies returns matching entries, oldest first.
 func (db *DB) ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) (vs []*ttsc.Vocabulary, total int, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.ListVocabularies")
+	defer ttsc.WrapOp(&err, db.op("ListVocabularies"))
 	where := []string{"v.project_id = ?"}
 	args := []any{f.ProjectID}
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
@@ -103,8 +103,8 @@ func (db *DB) ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) (vs
 		add("v.group_id = ?", f.GroupID)
 	}
 	if f.AssetID != "" {
-		add(`(v.group_id IS NULL OR EXISTS (SELECT 1 FROM vocabulary_groups g, json_each(g.asset_ids) a
-			WHERE g.id = v.group_id AND a.value = ?))`, f.AssetID)
+		add(`(v.group_id IS NULL OR EXISTS (SELECT 1 FROM vocabulary_groups g
+			WHERE g.id = v.group_id AND ? IN (`+db.cfg.Dialect.JSONArray("g.asset_ids")+`)))`, f.AssetID)
 	}
 	if f.SearchKey != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.SearchKey)) + "%"
@@ -122,7 +122,7 @@ func (db *DB) ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) (vs
 	}
 	limit := f.Limit
 	if limit <= 0 {
-		limit = -1
+		limit = noLimit
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT v.id, v.project_id, v.type, v.key, v.value, COALESCE(v.group_id, ''), v.created_at, v.updated_at
 		FROM vocabularies v WHERE `+cond+` ORDER BY v.created_at, v.id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
@@ -145,13 +145,13 @@ func (db *DB) ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) (vs
 
 // CreateGroup stores a group.
 func (db *DB) CreateGroup(ctx context.Context, g *ttsc.VocabularyGroup) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.CreateGroup")
+	defer ttsc.WrapOp(&err, db.op("CreateGroup"))
 	assets, _ := json.Marshal(append([]string{}, g.AssetIDs...))
 	now := db.cfg.Now()
 	_, err = db.write.ExecContext(ctx, `INSERT INTO vocabulary_groups (id, project_id, name, asset_ids, created_at) VALUES (?, ?, ?, ?, ?)`,
 		g.ID, g.ProjectID, g.Name, string(assets), ms(now))
 	if err != nil {
-		return conflict(err, "vocabulary group %s exists", g.ID)
+		return db.conflict(err, "vocabulary group %s exists", g.ID)
 	}
 	g.CreatedAt = fromMS(ms(now))
 	return nil
@@ -172,26 +172,26 @@ func (db *DB) groupExec(ctx context.Context, id, query string, args ...any) erro
 
 // RenameGroup renames a group.
 func (db *DB) RenameGroup(ctx context.Context, projectID, id, name string) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.RenameGroup")
+	defer ttsc.WrapOp(&err, db.op("RenameGroup"))
 	return db.groupExec(ctx, id, `UPDATE vocabulary_groups SET name = ? WHERE id = ? AND project_id = ?`, name, id, projectID)
 }
 
 // DeleteGroup removes a group and, through the foreign key, its entries.
 func (db *DB) DeleteGroup(ctx context.Context, projectID, id string) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.DeleteGroup")
+	defer ttsc.WrapOp(&err, db.op("DeleteGroup"))
 	return db.groupExec(ctx, id, `DELETE FROM vocabulary_groups WHERE id = ? AND project_id = ?`, id, projectID)
 }
 
 // SetGroupAssets replaces the voices of a group.
 func (db *DB) SetGroupAssets(ctx context.Context, projectID, id string, assetIDs []string) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.SetGroupAssets")
+	defer ttsc.WrapOp(&err, db.op("SetGroupAssets"))
 	assets, _ := json.Marshal(append([]string{}, assetIDs...))
 	return db.groupExec(ctx, id, `UPDATE vocabulary_groups SET asset_ids = ? WHERE id = ? AND project_id = ?`, string(assets), id, projectID)
 }
 
 // ListGroups returns the project's groups, oldest first.
 func (db *DB) ListGroups(ctx context.Context, projectID, id string, offset, limit int) (gs []*ttsc.VocabularyGroup, total int, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.ListGroups")
+	defer ttsc.WrapOp(&err, db.op("ListGroups"))
 	cond, args := "project_id = ?", []any{projectID}
 	if id != "" {
 		cond, args = cond+" AND id = ?", append(args, id)
@@ -200,7 +200,7 @@ func (db *DB) ListGroups(ctx context.Context, projectID, id string, offset, limi
 		return nil, 0, err
 	}
 	if limit <= 0 {
-		limit = -1
+		limit = noLimit
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, project_id, name, asset_ids, created_at FROM vocabulary_groups WHERE `+cond+
 		` ORDER BY created_at, id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
@@ -226,7 +226,7 @@ func (db *DB) ListGroups(ctx context.Context, projectID, id string, offset, limi
 
 // SaveTenantConfig upserts a setting by key.
 func (db *DB) SaveTenantConfig(ctx context.Context, c *ttsc.TenantConfig) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.SaveTenantConfig")
+	defer ttsc.WrapOp(&err, db.op("SaveTenantConfig"))
 	return db.write.QueryRowContext(ctx, `INSERT INTO tenant_configs (id, project_id, key, value) VALUES (?, ?, ?, ?)
 		ON CONFLICT (project_id, key) DO UPDATE SET value = excluded.value RETURNING id`,
 		c.ID, c.ProjectID, c.Key, c.Value).Scan(&c.ID)
@@ -234,7 +234,7 @@ func (db *DB) SaveTenantConfig(ctx context.Context, c *ttsc.TenantConfig) (err e
 
 // TenantConfigs returns the project's settings.
 func (db *DB) TenantConfigs(ctx context.Context, projectID, key string) (cs []*ttsc.TenantConfig, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.TenantConfigs")
+	defer ttsc.WrapOp(&err, db.op("TenantConfigs"))
 	rows, err := db.read.QueryContext(ctx, `SELECT id, project_id, key, value FROM tenant_configs
 		WHERE project_id = ? AND (? = '' OR key = ?) ORDER BY key`, projectID, key, key)
 	if err != nil {

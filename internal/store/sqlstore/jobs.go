@@ -1,17 +1,14 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/openttsc/ttsc"
 )
@@ -35,7 +32,7 @@ func riverPriority(p int) int {
 
 // CreateJob stores j and enqueues its synthesis in one transaction.
 func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.CreateJob")
+	defer ttsc.WrapOp(&err, db.op("CreateJob"))
 	now := db.cfg.Now().UTC()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -48,16 +45,16 @@ func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
 		j.ID, j.ProjectID, string(j.Type), string(ttsc.JobWaiting), j.VoiceID, j.Text, j.TTSText,
 		j.Prosody.Speed, j.Prosody.Pitch, j.Prosody.Volume, j.Prosody.Channels, string(j.Format), j.Priority, j.Options,
 		ms(now), ms(now)); err != nil {
-		return conflict(err, "job %s exists", j.ID)
+		return db.conflict(err, "job %s exists", j.ID)
 	}
-	if _, err := db.river.InsertTx(ctx, tx, ttsc.SynthesisArgs{JobID: j.ID, ProjectID: j.ProjectID},
+	if _, err := db.river.InsertTx(ctx, tx.Tx, ttsc.SynthesisArgs{JobID: j.ID, ProjectID: j.ProjectID},
 		&river.InsertOpts{Priority: riverPriority(j.Priority), MaxAttempts: maxAttempts}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	db.driver.Wake()
+	db.cfg.Inserted()
 	j.State, j.CreatedAt, j.UpdatedAt = ttsc.JobWaiting, now.Truncate(time.Millisecond), now.Truncate(time.Millisecond)
 	return nil
 }
@@ -81,15 +78,9 @@ func scanJob(s scanner) (*ttsc.Job, error) {
 	return &j, nil
 }
 
-// querier is what *sql.DB and *sql.Tx have in common.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // Job returns a job of the project with its files.
 func (db *DB) Job(ctx context.Context, projectID, id string) (j *ttsc.Job, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.Job")
+	defer ttsc.WrapOp(&err, db.op("Job"))
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -138,7 +129,7 @@ func files(ctx context.Context, q querier, jobID string) ([]ttsc.File, error) {
 // project: an empty ProjectID matches no job. CreatedSince and
 // CreatedUntil are both inclusive; a Limit of 0 means no limit.
 func (db *DB) ListJobs(ctx context.Context, f ttsc.JobFilter) (jobs []*ttsc.Job, total int, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.ListJobs")
+	defer ttsc.WrapOp(&err, db.op("ListJobs"))
 	where := []string{"project_id = ?"}
 	args := []any{f.ProjectID}
 	if f.ID != "" {
@@ -166,7 +157,7 @@ func (db *DB) ListJobs(ctx context.Context, f ttsc.JobFilter) (jobs []*ttsc.Job,
 	}
 	limit := f.Limit
 	if limit <= 0 {
-		limit = -1
+		limit = noLimit
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+cond+
 		` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
@@ -233,7 +224,7 @@ func listFilesOf(ctx context.Context, q querier, jobs []*ttsc.Job) error {
 // job already PROCESSING (a retry) is returned as it is, except that a
 // segment count still 0 is recorded; an ended job is returned unchanged.
 func (db *DB) StartJob(ctx context.Context, id string, segments int) (j *ttsc.Job, err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.StartJob")
+	defer ttsc.WrapOp(&err, db.op("StartJob"))
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -259,9 +250,11 @@ func (db *DB) StartJob(ctx context.Context, id string, segments int) (j *ttsc.Jo
 // AddFile records a file; a second record of the same kind and index is
 // ignored.
 func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.AddFile")
+	defer ttsc.WrapOp(&err, db.op("AddFile"))
 	res, err := db.write.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, created_at)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)
+		SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT),
+			CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)
+		WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)
 		ON CONFLICT (job_id, kind, idx) DO NOTHING`,
 		jobID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, ms(db.cfg.Now()), jobID)
 	if err != nil {
@@ -282,7 +275,7 @@ func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error
 // EndJob moves a job that has not ended to state and, if the job asked
 // for a callback, enqueues its delivery in the same transaction.
 func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) (err error) {
-	defer ttsc.WrapOp(&err, "sqlitestore.EndJob")
+	defer ttsc.WrapOp(&err, db.op("EndJob"))
 	if !state.Ended() {
 		return ttsc.Errorf(ttsc.EINVALID, "EndJob needs a final state, got %s", state)
 	}
@@ -311,22 +304,14 @@ func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, 
 	var opts ttsc.JobOptions
 	if len(options) > 0 && json.Unmarshal(options, &opts) == nil && opts.CallbackURL != "" {
 		// The callback worker sets its own retry policy.
-		if _, err := db.river.InsertTx(ctx, tx, ttsc.CallbackArgs{JobID: id, ProjectID: project}, nil); err != nil {
+		if _, err := db.river.InsertTx(ctx, tx.Tx, ttsc.CallbackArgs{JobID: id, ProjectID: project}, nil); err != nil {
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	db.driver.Wake()
+	db.cfg.Inserted()
 	return nil
 }
 
-// conflict turns a primary key or uniqueness violation into ECONFLICT.
-func conflict(err error, format string, args ...any) error {
-	var e *sqlite.Error
-	if errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
-		return &ttsc.Error{Code: ttsc.ECONFLICT, Message: fmt.Sprintf(format, args...), Err: err}
-	}
-	return err
-}

@@ -1,0 +1,130 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// stopCancelTimeout bounds how long a hard stop waits for cancelled jobs
+// to return.
+const stopCancelTimeout = 10 * time.Second
+
+// Queue runs a River client's workers: started once, stopped with a grace
+// period, and stopped hard on Close.
+type Queue struct {
+	client  *river.Client[*sql.Tx]
+	working bool // the client has workers
+
+	mu      sync.Mutex
+	started bool
+}
+
+// NewQueue returns the lifecycle of client; working says whether it has
+// workers to run (an insert-only client is never started).
+func NewQueue(client *river.Client[*sql.Tx], working bool) *Queue {
+	return &Queue{client: client, working: working}
+}
+
+// Start starts working queued jobs. The queue keeps running when ctx
+// ends: only Stop ends it, so that a cancelled server context cannot cut
+// short the grace period Stop gives running jobs.
+func (q *Queue) Start(ctx context.Context) error {
+	if !q.working {
+		return nil
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.started {
+		return nil
+	}
+	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	q.started = true
+	return nil
+}
+
+// Stop stops taking jobs and waits for running ones until ctx is done.
+// Then it cancels them and waits up to 10 s for them to return; River
+// makes them available again without counting the interrupted attempt,
+// so the next process to start runs them.
+func (q *Queue) Stop(ctx context.Context) error {
+	q.mu.Lock()
+	started := q.started
+	q.started = false
+	q.mu.Unlock()
+	if !started {
+		return nil
+	}
+	err := q.client.Stop(ctx)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), stopCancelTimeout)
+	defer cancel()
+	return q.client.StopAndCancel(cctx)
+}
+
+// Halt stops without grace: running jobs are cancelled, and River runs
+// them again later.
+func (q *Queue) Halt() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	return q.Stop(ctx)
+}
+
+// Migrate applies the *.sql files of migrations that db has not applied
+// yet, in name order, each in its own transaction, recording them in the
+// table ttsc_migration.
+func Migrate(ctx context.Context, db *sql.DB, d Dialect, migrations fs.FS, now time.Time) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ttsc_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	p := pool{conn{db, &d}, db}
+	for _, name := range names {
+		if err := apply(ctx, p, migrations, name, now); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, p pool, migrations fs.FS, name string, now time.Time) error {
+	tx, err := p.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ttsc_migration WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(migrations, name)
+	if err != nil {
+		return err
+	}
+	// The body holds several statements and no placeholders.
+	if _, err := tx.Tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ttsc_migration (name, applied_at) VALUES (?, ?)`, name, now.UnixMilli()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

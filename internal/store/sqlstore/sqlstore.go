@@ -1,0 +1,197 @@
+// Package sqlstore keeps jobs, files, credentials and pronunciation
+// entries in a SQL database through database/sql, for both of ttsc's
+// databases: SQLite (package sqlitestore) and PostgreSQL (package
+// pgstore). Those packages open the database, migrate it and run the
+// queue; the queries, written once with ? placeholders, live here, and a
+// Dialect covers what the two databases spell differently.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/openttsc/ttsc"
+)
+
+// Dialect is what differs between the databases.
+type Dialect struct {
+	// Numbered placeholders ($1, $2, ...) instead of ?.
+	Numbered bool
+	// IsUnique reports whether err violates a primary key or unique
+	// constraint.
+	IsUnique func(err error) bool
+	// JSONArray returns a subquery selecting the text elements of the
+	// JSON array expr (a column or a placeholder).
+	JSONArray func(expr string) string
+}
+
+// rebind turns ? placeholders into the dialect's. Queries hold no ? in
+// literals.
+func (d *Dialect) rebind(q string) string {
+	if !d.Numbered || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// Config configures a DB.
+type Config struct {
+	// Write is the pool that writes; Read, when not nil, serves reads
+	// that may see a slightly older snapshot (SQLite's WAL readers).
+	Write, Read *sql.DB
+	// River inserts queue jobs in the transactions that store ttsc's rows.
+	River   *river.Client[*sql.Tx]
+	Dialect Dialect
+	// Inserted, if set, is called after a transaction that queued work
+	// commits (SQLite uses it to wake its queue listener).
+	Inserted func()
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+	// Op prefixes the operation names of errors, such as "sqlitestore".
+	Op string
+}
+
+// DB implements ttsc.JobStore, ttsc.CredentialStore and
+// ttsc.VocabularyStore.
+type DB struct {
+	cfg   Config
+	write pool
+	read  pool
+	river *river.Client[*sql.Tx]
+}
+
+var (
+	_ ttsc.JobStore        = (*DB)(nil)
+	_ ttsc.CredentialStore = (*DB)(nil)
+	_ ttsc.VocabularyStore = (*DB)(nil)
+)
+
+// New returns the store over cfg's pools.
+func New(cfg Config) (*DB, error) {
+	if cfg.Write == nil || cfg.River == nil || cfg.Dialect.IsUnique == nil || cfg.Dialect.JSONArray == nil {
+		return nil, errors.New("sqlstore: Config.Write, River, Dialect.IsUnique and Dialect.JSONArray are required")
+	}
+	if cfg.Read == nil {
+		cfg.Read = cfg.Write
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Inserted == nil {
+		cfg.Inserted = func() {}
+	}
+	d := &cfg.Dialect
+	return &DB{
+		cfg:   cfg,
+		write: pool{conn{cfg.Write, d}, cfg.Write},
+		read:  pool{conn{cfg.Read, d}, cfg.Read},
+		river: cfg.River,
+	}, nil
+}
+
+// op names an operation in errors.
+func (db *DB) op(name string) string { return db.cfg.Op + "." + name }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
+
+// querier runs queries written with ? placeholders.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type sqlQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn rebinds the placeholders of every query.
+type conn struct {
+	q sqlQuerier
+	d *Dialect
+}
+
+func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.d.rebind(query), args...)
+}
+
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.d.rebind(query), args...)
+}
+
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.d.rebind(query), args...)
+}
+
+// pool is a database pool that begins rebinding transactions.
+type pool struct {
+	conn
+	db *sql.DB
+}
+
+func (p pool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
+	t, err := p.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &tx{conn{t, p.d}, t}, nil
+}
+
+// tx is a transaction; Tx is what River inserts with.
+type tx struct {
+	conn
+	Tx *sql.Tx
+}
+
+func (t *tx) Commit() error   { return t.Tx.Commit() }
+func (t *tx) Rollback() error { return t.Tx.Rollback() }
+
+// conflict turns a primary key or uniqueness violation into ECONFLICT.
+func (db *DB) conflict(err error, format string, args ...any) error {
+	if err != nil && db.cfg.Dialect.IsUnique(err) {
+		return &ttsc.Error{Code: ttsc.ECONFLICT, Message: fmt.Sprintf(format, args...), Err: err}
+	}
+	return err
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// noLimit is the LIMIT of an unlimited listing: SQLite's -1 is an error
+// in PostgreSQL.
+const noLimit = math.MaxInt32
