@@ -5,26 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"time"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
-	"github.com/openttsc/ttsc/internal/store/sqlitestore"
 )
 
 var projectIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
-// openStore opens the data directory's database without processing jobs,
-// so these commands work whether or not a server is running on it.
-func openStore(ctx context.Context, data string) (*sqlitestore.DB, error) {
-	if err := os.MkdirAll(data, 0o750); err != nil {
-		return nil, err
-	}
-	return sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(data, "ttsc.db")})
-}
 
 // runCredentials is `ttsc credentials create|list|delete`.
 func runCredentials(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,9 +21,10 @@ func runCredentials(ctx context.Context, args []string, stdout, stderr io.Writer
 		return errUsage
 	}
 	sub := args[0]
-	var data, project string
+	var data, database, project string
 	fs := newFlagSet("credentials "+sub, credentialsHelp[sub], stderr)
 	fs.StringVar(&data, "data", "./data", "data directory of the server")
+	fs.StringVar(&database, "database", "", databaseHelp)
 	if sub == "create" || sub == "list" {
 		fs.StringVar(&project, "project", "", "project ID (32 lowercase hex); create: default a new project")
 	}
@@ -49,7 +38,7 @@ func runCredentials(ctx context.Context, args []string, stdout, stderr io.Writer
 	if project != "" && !projectIDPattern.MatchString(project) {
 		return fmt.Errorf("--project must be 32 lowercase hex characters, got %q", project)
 	}
-	db, err := openStore(ctx, data)
+	db, err := openStore(ctx, database, data, storeOptions{})
 	if err != nil {
 		return err
 	}
@@ -100,10 +89,11 @@ func runTokens(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "Usage: ttsc tokens create --project ID [--ttl 24h] [--data DIR]")
 		return errUsage
 	}
-	var data, project string
+	var data, database, project string
 	var ttl time.Duration
 	fs := newFlagSet("tokens create", "Creates a bearer token for the X-Auth-Token header of a project and prints it once as JSON.", stderr)
 	fs.StringVar(&data, "data", "./data", "data directory of the server")
+	fs.StringVar(&database, "database", "", databaseHelp)
 	fs.StringVar(&project, "project", "", "project ID the token acts for (required)")
 	fs.DurationVar(&ttl, "ttl", 24*time.Hour, "validity of the token")
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -115,7 +105,7 @@ func runTokens(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if ttl <= 0 {
 		return fmt.Errorf("--ttl must be positive, got %s", ttl)
 	}
-	db, err := openStore(ctx, data)
+	db, err := openStore(ctx, database, data, storeOptions{})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@
 //	ttsc credentials list      list access keys (never secrets)
 //	ttsc credentials delete AK remove an access key
 //	ttsc tokens create         make a bearer token for X-Auth-Token
+//	ttsc migrate               apply database migrations and exit
 //	ttsc engine-host           internal: one engine process of the pool
 package main
 
@@ -32,6 +33,7 @@ Usage:
   ttsc credentials list [flags]       list access keys, without secrets
   ttsc credentials delete [flags] AK  delete an access key
   ttsc tokens create --project ID     create a token for the X-Auth-Token header
+  ttsc migrate [--database URL]       apply database migrations and exit
   ttsc version                        print the version
 
 Run "ttsc COMMAND -h" for the flags of a command. Every flag can also be
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runCredentials(ctx, args[1:], stdout, stderr)
 	case "tokens":
 		err = runTokens(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		err = runMigrate(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ttsc", version)
 	case "help", "-h", "-help", "--help":

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -23,12 +24,10 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
-	"github.com/openttsc/ttsc/internal/blob/diskblob"
 	"github.com/openttsc/ttsc/internal/callback"
 	"github.com/openttsc/ttsc/internal/engine/pool"
 	"github.com/openttsc/ttsc/internal/httpapi"
 	"github.com/openttsc/ttsc/internal/netguard"
-	"github.com/openttsc/ttsc/internal/store/sqlitestore"
 	"github.com/openttsc/ttsc/internal/voices"
 	"github.com/openttsc/ttsc/internal/worker"
 )
@@ -68,6 +67,17 @@ type ServeConfig struct {
 	// callbackRetryBase is the first retry wait of a failed callback;
 	// tests shorten it. Default 10s.
 	callbackRetryBase time.Duration
+	// Database is sqlite:PATH (default DATA/ttsc.db) or a postgres:// URL.
+	Database string
+	// Blob is file:DIR (default DATA/blobs) or an s3:// URL.
+	Blob string
+	// Role is all (default), api (the HTTP API; takes no jobs) or worker
+	// (synthesis; serves only /healthz).
+	Role string
+	// SigningKeyFile holds the key that signs download URLs and derives
+	// callback keys; every node of a deployment needs the same one.
+	// Default DATA/url-signing.key, created on first start.
+	SigningKeyFile string
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there.
 	// Keep it on loopback. Default off.
 	DebugAddr string
@@ -91,7 +101,7 @@ type Main struct {
 	URL string
 
 	logger *slog.Logger
-	db     *sqlitestore.DB
+	db     store
 	pool   *pool.Pool
 	http   *http.Server
 	done   chan error
@@ -108,8 +118,16 @@ func DefaultServeConfig() ServeConfig {
 		ShutdownTimeout: 30 * time.Second,
 		CallbackTimeout: 10 * time.Second,
 		LogFormat:       "json",
+		Role:            RoleAll,
 	}
 }
+
+// Roles of `ttsc serve`.
+const (
+	RoleAll    = "all"
+	RoleAPI    = "api"
+	RoleWorker = "worker"
+)
 
 // ParseFlags reads the command line and TTSC_* variables into m.Config.
 func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
@@ -124,6 +142,10 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for running jobs")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "least important log level: debug, info, warn or error")
+	fs.StringVar(&c.Database, "database", "", databaseHelp)
+	fs.StringVar(&c.Blob, "blob", "", blobHelp)
+	fs.StringVar(&c.Role, "role", c.Role, "all: API and workers; api: the HTTP API only; worker: synthesis only (serves /healthz)")
+	fs.StringVar(&c.SigningKeyFile, "signing-key-file", "", "key file of download URL and callback signatures, the same on every node (default DATA/url-signing.key, created if missing)")
 	fs.StringVar(&c.CallbackAllow, "callback-allow", "", "comma-separated private hosts, addresses or CIDR ranges callbacks may reach (public hosts always may)")
 	fs.StringVar(&c.ExternalURLAllow, "external-url-allow", "", "comma-separated hosts (*.example.com, addresses, CIDR ranges) finished files may be uploaded to; empty refuses uploads")
 	fs.DurationVar(&c.CallbackTimeout, "callback-timeout", c.CallbackTimeout, "longest callback or upload request")
@@ -138,6 +160,9 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 		if _, err := netguard.Parse(l.list, false); err != nil {
 			return fmt.Errorf("%s: %v", l.flag, err)
 		}
+	}
+	if c.Role != RoleAll && c.Role != RoleAPI && c.Role != RoleWorker {
+		return fmt.Errorf("--role must be all, api or worker, got %q", c.Role)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format must be json or text, got %q", c.LogFormat)
@@ -177,19 +202,26 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	c := m.Config
 	m.logger = newLogger(m.Stderr, c.LogFormat, c.LogLevel)
 
+	serveAPI, work := c.Role != RoleWorker, c.Role != RoleAPI
 	if err := os.MkdirAll(c.Data, 0o750); err != nil {
 		return err
 	}
-	key, err := signingKey(filepath.Join(c.Data, "url-signing.key"))
+	keyFile := cmp.Or(c.SigningKeyFile, filepath.Join(c.Data, "url-signing.key"))
+	key, err := signingKey(keyFile)
 	if err != nil {
 		return err
 	}
-	blobs, err := diskblob.New(filepath.Join(c.Data, "blobs"))
+	blobs, err := openBlobs(ctx, c.Blob, c.Data)
 	if err != nil {
 		return err
+	}
+	// API processes keep one engine host, for ShowTtsPhoneticSymbol.
+	hosts := c.EngineWorkers
+	if !work {
+		hosts = 1
 	}
 	m.pool, err = pool.New(pool.Config{
-		Workers:        c.EngineWorkers,
+		Workers:        hosts,
 		Command:        m.EngineCommand,
 		SegmentTimeout: c.SegmentTimeout,
 		Logger:         m.logger,
@@ -198,11 +230,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	catalog := voices.Catalog()
-	// The worker needs the store and the store's queue needs the workers
+	// The workers need the store and the store's queue needs the workers
 	// bundle; River takes workers until it starts.
-	workers := river.NewWorkers()
-	m.db, err = sqlitestore.Open(ctx, sqlitestore.Config{
-		Path:       filepath.Join(c.Data, "ttsc.db"),
+	var workers *river.Workers
+	if work {
+		workers = river.NewWorkers()
+	}
+	m.db, err = openStore(ctx, c.Database, c.Data, storeOptions{
 		Workers:    workers,
 		MaxWorkers: c.EngineWorkers * 4,
 		Now:        m.Now,
@@ -212,24 +246,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	callbacks, _ := netguard.Parse(c.CallbackAllow, false)
-	uploads, _ := netguard.Parse(c.ExternalURLAllow, true)
-	w, err := worker.New(worker.Config{
-		Uploads:     uploads.Client(c.CallbackTimeout),
-		Jobs:        m.db,
-		Vocabulary:  m.db,
-		Blobs:       blobs,
-		Engine:      m.pool,
-		Voices:      voices.Lookup,
-		FailureCode: httpapi.FailureCode,
-		Logger:      m.logger,
-	})
-	if err != nil {
-		return err
-	}
-	river.AddWorker(workers, w)
-	if err := m.firstCredentials(ctx); err != nil {
-		return err
+	if serveAPI && !strings.Contains(c.Database, "://") {
+		// One embedded database: the first start makes the first project.
+		// A shared database gets its credentials from `ttsc credentials`.
+		if err := m.firstCredentials(ctx); err != nil {
+			return err
+		}
 	}
 
 	ln, err := net.Listen("tcp", c.Addr)
@@ -241,6 +263,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if public == "" {
 		public = m.URL
 	}
+	callbacks, _ := netguard.Parse(c.CallbackAllow, false)
+	uploads, _ := netguard.Parse(c.ExternalURLAllow, true)
 	api, err := httpapi.New(httpapi.Config{
 		Jobs:            m.db,
 		Credentials:     m.db,
@@ -261,26 +285,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ln.Close()
 		return err
 	}
-	cw, err := callback.New(callback.Config{
-		Jobs:        m.db,
-		DownloadURL: api.DownloadURL,
-		Key:         func(project string) string { return auth.CallbackKey(key, project) },
-		Client:      callbacks.Client(c.CallbackTimeout),
-		RetryBase:   c.callbackRetryBase,
-		Now:         m.Now,
-		Logger:      m.logger,
-	})
-	if err != nil {
-		ln.Close()
-		return err
+	if work {
+		if err := m.addWorkers(workers, api, blobs, key, callbacks, uploads); err != nil {
+			ln.Close()
+			return err
+		}
 	}
-	river.AddWorker(workers, cw)
 	if err := m.db.Start(ctx); err != nil {
 		ln.Close()
 		return err
 	}
+	var handler http.Handler = api
+	if !serveAPI {
+		handler = api.HealthOnly()
+	}
 	m.http = &http.Server{
-		Handler:           api,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      5 * time.Minute,
@@ -299,8 +319,42 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.logger.Warn("profiler stopped", "err", http.ListenAndServe(c.DebugAddr, mux))
 		}()
 	}
-	fmt.Fprintf(m.Stdout, "ttsc serving on %s (data in %s, %d engine hosts)\n", m.URL, c.Data, c.EngineWorkers)
-	m.logger.Info("serving", "url", m.URL, "public_url", public, "data", c.Data, "engine_workers", c.EngineWorkers)
+	fmt.Fprintf(m.Stdout, "ttsc serving on %s (role %s, data in %s, %d engine hosts)\n", m.URL, c.Role, c.Data, hosts)
+	m.logger.Info("serving", "url", m.URL, "role", c.Role, "public_url", public, "data", c.Data,
+		"database", redactURL(cmp.Or(c.Database, "sqlite")), "blob", redactURL(cmp.Or(c.Blob, "file")), "engine_hosts", hosts)
+	return nil
+}
+
+// addWorkers registers the synthesis and callback workers.
+func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs ttsc.BlobStore, key []byte, callbacks, uploads *netguard.Policy) error {
+	c := m.Config
+	w, err := worker.New(worker.Config{
+		Uploads:     uploads.Client(c.CallbackTimeout),
+		Jobs:        m.db,
+		Vocabulary:  m.db,
+		Blobs:       blobs,
+		Engine:      m.pool,
+		Voices:      voices.Lookup,
+		FailureCode: httpapi.FailureCode,
+		Logger:      m.logger,
+	})
+	if err != nil {
+		return err
+	}
+	river.AddWorker(workers, w)
+	cw, err := callback.New(callback.Config{
+		Jobs:        m.db,
+		DownloadURL: api.DownloadURL,
+		Key:         func(project string) string { return auth.CallbackKey(key, project) },
+		Client:      callbacks.Client(c.CallbackTimeout),
+		RetryBase:   c.callbackRetryBase,
+		Now:         m.Now,
+		Logger:      m.logger,
+	})
+	if err != nil {
+		return err
+	}
+	river.AddWorker(workers, cw)
 	return nil
 }
 

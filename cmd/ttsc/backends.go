@@ -1,0 +1,116 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/blob/diskblob"
+	"github.com/openttsc/ttsc/internal/store/pgstore"
+	"github.com/openttsc/ttsc/internal/store/sqlitestore"
+)
+
+// store is what ttsc needs of a database: its rows and its queue.
+type store interface {
+	ttsc.JobStore
+	ttsc.CredentialStore
+	ttsc.VocabularyStore
+	// Start starts working queued jobs, Stop stops with a grace period,
+	// Close releases the database.
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Close() error
+	Ping(ctx context.Context) error
+}
+
+// storeOptions are the queue settings of openStore.
+type storeOptions struct {
+	// Workers, when not nil, makes the store work jobs, MaxWorkers at
+	// once; nil opens an insert-only store.
+	Workers    *river.Workers
+	MaxWorkers int
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// databaseHelp documents --database.
+const databaseHelp = "database: sqlite:PATH (default DATA/ttsc.db) or postgres://user:pass@host:5432/db"
+
+// openStore opens the database that spec names, applying migrations:
+// "" or "sqlite:PATH" for SQLite (PATH relative to the working
+// directory; default DATA/ttsc.db), "postgres://…" or "postgresql://…"
+// for PostgreSQL.
+func openStore(ctx context.Context, spec, data string, o storeOptions) (store, error) {
+	switch {
+	case spec == "" || strings.HasPrefix(spec, "sqlite:"):
+		path := strings.TrimPrefix(spec, "sqlite:")
+		if path == "" {
+			if err := os.MkdirAll(data, 0o750); err != nil {
+				return nil, err
+			}
+			path = filepath.Join(data, "ttsc.db")
+		}
+		return sqlitestore.Open(ctx, sqlitestore.Config{Path: path, Workers: o.Workers, MaxWorkers: o.MaxWorkers, Now: o.Now, Logger: o.Logger})
+	case strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://"):
+		return pgstore.Open(ctx, pgstore.Config{URL: spec, Workers: o.Workers, MaxWorkers: o.MaxWorkers, Now: o.Now, Logger: o.Logger})
+	}
+	return nil, fmt.Errorf("--database %q: want sqlite:PATH or postgres://…", redactURL(spec))
+}
+
+// blobHelp documents --blob.
+const blobHelp = "audio file store: file:DIR (default DATA/blobs) or s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=R"
+
+// openBlobs opens the blob store that spec names: "" or "file:DIR" for
+// files on disk (default DATA/blobs).
+func openBlobs(ctx context.Context, spec, data string) (ttsc.BlobStore, error) {
+	switch {
+	case spec == "" || strings.HasPrefix(spec, "file:"):
+		dir := strings.TrimPrefix(spec, "file:")
+		if dir == "" {
+			dir = filepath.Join(data, "blobs")
+		}
+		return diskblob.New(dir)
+	}
+	return nil, fmt.Errorf("--blob %q: want file:DIR or s3://BUCKET?endpoint=…", redactURL(spec))
+}
+
+// redactURL hides a password in a connection string for messages.
+func redactURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if j := strings.Index(s[i+3:], "@"); j >= 0 {
+			return s[:i+3] + "…@" + s[i+3+j+1:]
+		}
+	}
+	return s
+}
+
+// runMigrate is `ttsc migrate`: it applies the database migrations of
+// ttsc and River and exits. `ttsc serve` does the same at start; this is
+// for operators who migrate before rolling out new processes.
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var data, database string
+	fs := newFlagSet("migrate", "Applies ttsc's and River's database migrations, then exits.", stderr)
+	fs.StringVar(&data, "data", "./data", "data directory (for the default SQLite database)")
+	fs.StringVar(&database, "database", "", databaseHelp)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, database, data, storeOptions{})
+	if err != nil {
+		return err
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "database is up to date:", redactURL(cmp.Or(database, "sqlite:"+filepath.Join(data, "ttsc.db"))))
+	return nil
+}
