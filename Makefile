@@ -19,10 +19,12 @@ build: deps ## build bin/ttsc
 run: build ## build and serve on 127.0.0.1:8080 with data in ./data
 	$(BIN) serve $(ARGS)
 
-test: ## install test dependencies and run every test
+test: ## install test dependencies and run every test, the end-to-end suite on all three backends
 	@scripts/deps.sh test
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	TTSC_TEST_MODE=postgres $(GO) test -count=1 ./cmd/ttsc
+	TTSC_TEST_MODE=postgres-s3 $(GO) test -count=1 ./cmd/ttsc
 
 bench: build ## run the benchmarks and write BENCHMARKS.md
 	$(GO) run ./cmd/ttsc-bench -ttsc $(BIN) -o BENCHMARKS.md

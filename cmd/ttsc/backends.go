@@ -15,6 +15,7 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/blob/diskblob"
+	"github.com/openttsc/ttsc/internal/blob/s3blob"
 	"github.com/openttsc/ttsc/internal/store/pgstore"
 	"github.com/openttsc/ttsc/internal/store/sqlitestore"
 )
@@ -70,7 +71,8 @@ func openStore(ctx context.Context, spec, data string, o storeOptions) (store, e
 const blobHelp = "audio file store: file:DIR (default DATA/blobs) or s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=R"
 
 // openBlobs opens the blob store that spec names: "" or "file:DIR" for
-// files on disk (default DATA/blobs).
+// files on disk (default DATA/blobs), "s3://BUCKET/PREFIX?endpoint=…" for
+// an S3-compatible object store.
 func openBlobs(ctx context.Context, spec, data string) (ttsc.BlobStore, error) {
 	switch {
 	case spec == "" || strings.HasPrefix(spec, "file:"):
@@ -79,6 +81,14 @@ func openBlobs(ctx context.Context, spec, data string) (ttsc.BlobStore, error) {
 			dir = filepath.Join(data, "blobs")
 		}
 		return diskblob.New(dir)
+	case strings.HasPrefix(spec, "s3://"):
+		cfg, err := s3blob.ParseURL(spec)
+		if err != nil {
+			return nil, fmt.Errorf("--blob: %w", err)
+		}
+		// Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+		// (or MINIO_ACCESS_KEY and MINIO_SECRET_KEY).
+		return s3blob.New(ctx, cfg)
 	}
 	return nil, fmt.Errorf("--blob %q: want file:DIR or s3://BUCKET?endpoint=…", redactURL(spec))
 }

@@ -441,7 +441,7 @@ func TestAuthentication(t *testing.T) {
 func TestTokenAuthentication(t *testing.T) {
 	ts := startServer(t, "")
 	var out bytes.Buffer
-	if code := run(context.Background(), []string{"tokens", "create", "--data", ts.Config.Data, "--project", ts.Cred.ProjectID}, nil, &out, io.Discard); code != 0 {
+	if code := run(context.Background(), []string{"tokens", "create", "--data", ts.Config.Data, "--database", ts.Config.Database, "--project", ts.Cred.ProjectID}, nil, &out, io.Discard); code != 0 {
 		t.Fatalf("tokens create exited %d", code)
 	}
 	var tok struct{ Token, ProjectID string }
@@ -521,6 +521,9 @@ func TestUnknownJobAndRoute(t *testing.T) {
 }
 
 func TestDownloadURLs(t *testing.T) {
+	// ttsc signs URLs to files on disk; an S3 store presigns its own
+	// (tested in package s3blob).
+	onlyOn(t, "sqlite", "postgres")
 	ts := startServer(t, "")
 	c := ts.client(t, ts.Cred)
 	created, err := c.CreateTtsAudition(&model.CreateTtsAuditionRequest{Body: &model.CreateTtsAuditionRequestBody{Text: "Download me.", Emotion: voiceID(t, "EN")}})
@@ -675,6 +678,7 @@ func TestCredentialsCommand(t *testing.T) {
 	dir := ts.Config.Data
 	runOK := func(args ...string) string {
 		t.Helper()
+		args = append(args[:2:2], append([]string{"--database", ts.Config.Database}, args[2:]...)...)
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, nil, &out, &errOut); code != 0 {
 			t.Fatalf("ttsc %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
@@ -711,12 +715,13 @@ func TestCredentialsCommand(t *testing.T) {
 	if strings.Contains(runOK("credentials", "list", "--data", dir), created.AccessKey) {
 		t.Error("deleted key still listed")
 	}
-	if code := run(context.Background(), []string{"credentials", "delete", "--data", dir, created.AccessKey}, nil, io.Discard, io.Discard); code == 0 {
+	if code := run(context.Background(), []string{"credentials", "delete", "--data", dir, "--database", ts.Config.Database, created.AccessKey}, nil, io.Discard, io.Discard); code == 0 {
 		t.Error("deleting a missing key succeeded")
 	}
 }
 
 func TestFirstStartPrintsCredentials(t *testing.T) {
+	onlyOn(t, "sqlite") // a shared database gets its credentials from the CLI
 	ts := startServer(t, "")
 	out := ts.Stdout.String()
 	for _, want := range []string{"project_id:", "access_key:", "secret_key:", ts.URL} {
@@ -754,7 +759,7 @@ func TestShutdownRequeues(t *testing.T) {
 	}
 	cred := ts.Cred
 
-	ts2 := startServer(t, dir)
+	ts2 := startServer(t, dir, func(c *ServeConfig) { c.Database, c.Blob = ts.Config.Database, ts.Config.Blob })
 	c2 := ts2.client(t, cred)
 	resp := waitAudition(t, c2, *created.JobId)
 	if *resp.Code != "0" {

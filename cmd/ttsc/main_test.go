@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +22,9 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/engine/espeak"
+	"github.com/openttsc/ttsc/internal/blob/s3blob/s3test"
 	"github.com/openttsc/ttsc/internal/engine/pool"
+	"github.com/openttsc/ttsc/internal/store/pgstore/pgtest"
 )
 
 // crashText makes the test engine host exit mid-synthesis, the way a C
@@ -77,6 +82,38 @@ type testServer struct {
 	Cred   *ttsc.Credential
 }
 
+// testMode is the backend pair the end-to-end tests run on, from
+// TTSC_TEST_MODE: "sqlite" (default: SQLite and files on disk),
+// "postgres" (PostgreSQL and files on disk) or "postgres-s3" (PostgreSQL
+// and versitygw). `make test` runs the suite in all three.
+var testMode = cmp.Or(os.Getenv("TTSC_TEST_MODE"), "sqlite")
+
+// backends points c at the backends of testMode, each fresh for the test.
+func backends(t *testing.T, c *ServeConfig) {
+	t.Helper()
+	switch testMode {
+	case "sqlite":
+	case "postgres", "postgres-s3":
+		c.Database = pgtest.URL(t)
+		if testMode == "postgres-s3" {
+			s3 := s3test.Start(t)
+			t.Setenv("AWS_ACCESS_KEY_ID", s3.AccessKey)
+			t.Setenv("AWS_SECRET_ACCESS_KEY", s3.SecretKey)
+			c.Blob = fmt.Sprintf("s3://%s?endpoint=%s&region=%s&secure=false", s3.Bucket, s3.Endpoint, s3.Region)
+		}
+	default:
+		t.Fatalf("TTSC_TEST_MODE=%q: want sqlite, postgres or postgres-s3", testMode)
+	}
+}
+
+// onlyOn skips a test that checks the behaviour of one backend.
+func onlyOn(t *testing.T, modes ...string) {
+	t.Helper()
+	if !slices.Contains(modes, testMode) {
+		t.Skipf("checks %v behaviour; this run uses %s", modes, testMode)
+	}
+}
+
 // startServer runs the real wiring on 127.0.0.1:0 with data in dir (a new
 // temporary directory when dir is empty); configure adjusts the
 // configuration first.
@@ -96,6 +133,7 @@ func startServer(t *testing.T, dir string, configure ...func(*ServeConfig)) *tes
 	c.EngineWorkers = 2
 	c.SegmentTimeout = 20 * time.Second
 	c.ShutdownTimeout = 10 * time.Second
+	backends(t, &c)
 	for _, f := range configure {
 		f(&c)
 	}

@@ -8,13 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"strings"
 
 	"github.com/openttsc/ttsc"
 )
-
-// MaxKeyLen bounds blob keys.
-const MaxKeyLen = 512
 
 // Store is a ttsc.BlobStore on the local file system. All access goes
 // through an os.Root, so no key, symlink or race can reach a file outside
@@ -41,34 +37,6 @@ func New(dir string) (*Store, error) {
 // Close releases the directory.
 func (s *Store) Close() error { return s.root.Close() }
 
-// maxSegmentLen bounds one segment of a key, leaving room under the file
-// name limit of common file systems (255 bytes) for the temporary suffix.
-const maxSegmentLen = 200
-
-// ValidKey reports whether key is a blob key: segments of [a-z0-9._-]
-// separated by single slashes, none of them "." or "..", at most MaxKeyLen
-// bytes, each segment at most 200. It returns an EINVALID error if not.
-func ValidKey(key string) error {
-	if key == "" || len(key) > MaxKeyLen {
-		return ttsc.Errorf(ttsc.EINVALID, "blob key must be 1 to %d bytes", MaxKeyLen)
-	}
-	for seg := range strings.SplitSeq(key, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return ttsc.Errorf(ttsc.EINVALID, "blob key %q has an empty, \".\" or \"..\" segment", key)
-		}
-		if len(seg) > maxSegmentLen {
-			return ttsc.Errorf(ttsc.EINVALID, "blob key %q has a segment over %d bytes", key, maxSegmentLen)
-		}
-		for i := 0; i < len(seg); i++ {
-			c := seg[i]
-			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
-				return ttsc.Errorf(ttsc.EINVALID, "blob key %q may only hold a-z, 0-9, '.', '_', '-' and '/'", key)
-			}
-		}
-	}
-	return nil
-}
-
 // tmpMark separates a key from the random suffix of its temporary file.
 // No key contains it, so a temporary file never collides with a blob and
 // cannot be opened as one.
@@ -79,7 +47,7 @@ const tmpMark = "~tmp-"
 // never a part.
 func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) (err error) {
 	defer ttsc.WrapOp(&err, "diskblob.Put")
-	if err := ValidKey(key); err != nil {
+	if err := ttsc.ValidBlobKey(key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -153,7 +121,7 @@ func (s *Store) syncDir(dir string) {
 // Open returns the blob, or ENOTFOUND.
 func (s *Store) Open(ctx context.Context, key string) (b *ttsc.Blob, err error) {
 	defer ttsc.WrapOp(&err, "diskblob.Open")
-	if err := ValidKey(key); err != nil {
+	if err := ttsc.ValidBlobKey(key); err != nil {
 		return nil, err
 	}
 	f, err := s.root.Open(key)
@@ -178,7 +146,7 @@ func (s *Store) Open(ctx context.Context, key string) (b *ttsc.Blob, err error) 
 // Delete removes the blob and the directories it leaves empty.
 func (s *Store) Delete(ctx context.Context, key string) (err error) {
 	defer ttsc.WrapOp(&err, "diskblob.Delete")
-	if err := ValidKey(key); err != nil {
+	if err := ttsc.ValidBlobKey(key); err != nil {
 		return err
 	}
 	if st, err := s.root.Lstat(key); err == nil && st.IsDir() {

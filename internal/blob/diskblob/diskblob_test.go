@@ -122,8 +122,8 @@ func TestDeleteDirectoryKey(t *testing.T) {
 
 func TestKeyLimits(t *testing.T) {
 	ctx := context.Background()
-	seg := strings.Repeat("a", maxSegmentLen)
-	long := strings.Repeat(seg+"/", 3)[:MaxKeyLen-1] + "b"
+	seg := strings.Repeat("a", 200) // the longest segment
+	long := strings.Repeat(seg+"/", 3)[:ttsc.MaxBlobKeyLen-1] + "b"
 	for key, ok := range map[string]bool{
 		seg:            true,
 		seg + "a":      false,

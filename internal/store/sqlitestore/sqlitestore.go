@@ -63,7 +63,7 @@ type DB struct {
 	river  *river.Client[*sql.Tx]
 	driver *wakeDriver
 
-	queue  *sqlstore.Queue
+	queue *sqlstore.Queue
 
 	mu     sync.Mutex
 	closed bool

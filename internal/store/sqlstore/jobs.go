@@ -314,4 +314,3 @@ func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, 
 	db.cfg.Inserted()
 	return nil
 }
-
