@@ -37,6 +37,10 @@ type Voice struct {
 	Preset bool
 	// Region is the MetaStudio region a preset ID comes from.
 	Region string
+	// GainDB corrects the engine voice's natural level so that every
+	// voice speaks about equally loud at the same volume: measured, 0 for
+	// most voices.
+	GainDB float64
 }
 
 // SynthesisRequest asks an engine to read one segment of text.

@@ -6,7 +6,9 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/engine/espeak"
+	"github.com/openttsc/ttsc/internal/engine/flite"
 	"github.com/openttsc/ttsc/internal/engine/pool"
+	"github.com/openttsc/ttsc/internal/voices"
 )
 
 // runEngineHost is `ttsc engine-host`: one engine process of the pool,
@@ -14,13 +16,24 @@ import (
 // libraries keep process-wide state, so each host serves one request at a
 // time and a crash takes down only this process.
 func runEngineHost(stdin io.Reader, stdout io.Writer) error {
+	return pool.Serve(stdin, stdout, hostEngines())
+}
+
+// hostEngines starts the engines of an engine host by name; an engine
+// that cannot start answers every request with the reason.
+func hostEngines() map[string]ttsc.Engine {
 	engines := map[string]ttsc.Engine{}
 	if e, err := espeak.New(); err == nil {
-		engines["espeak"] = e
+		engines[voices.EngineEspeak] = e
 	} else {
-		engines["espeak"] = unavailable{err}
+		engines[voices.EngineEspeak] = unavailable{err}
 	}
-	return pool.Serve(stdin, stdout, engines)
+	if e, err := flite.New(); err == nil {
+		engines[voices.EngineFlite] = e
+	} else {
+		engines[voices.EngineFlite] = unavailable{err}
+	}
+	return engines
 }
 
 // unavailable is an engine that could not start; it answers every request

@@ -21,7 +21,6 @@ import (
 	metastudio "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1"
 
 	"github.com/openttsc/ttsc"
-	"github.com/openttsc/ttsc/internal/engine/espeak"
 	"github.com/openttsc/ttsc/internal/blob/s3blob/s3test"
 	"github.com/openttsc/ttsc/internal/engine/pool"
 	"github.com/openttsc/ttsc/internal/store/pgstore/pgtest"
@@ -35,11 +34,11 @@ const crashText = "ENGINE-CRASH-NOW"
 // test binary again with TTSC_TEST_ENGINE_HOST=1.
 func TestMain(m *testing.M) {
 	if os.Getenv("TTSC_TEST_ENGINE_HOST") == "1" {
-		e, err := espeak.New()
-		if err != nil {
-			os.Exit(5)
+		engines := hostEngines()
+		for name, e := range engines {
+			engines[name] = crasher{e}
 		}
-		if err := pool.Serve(os.Stdin, os.Stdout, map[string]ttsc.Engine{"espeak": crasher{e}}); err != nil {
+		if err := pool.Serve(os.Stdin, os.Stdout, engines); err != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)
@@ -47,13 +46,25 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-type crasher struct{ *espeak.Engine }
+// crasher is an engine that exits on crashText.
+type crasher struct{ ttsc.Engine }
 
 func (c crasher) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	if strings.Contains(req.Text, crashText) {
 		os.Exit(3)
 	}
 	return c.Engine.Synthesize(ctx, req)
+}
+
+// Phonemes passes phoneme queries on to engines that answer them.
+func (c crasher) Phonemes(voice, text string, ipa bool) (string, error) {
+	p, ok := c.Engine.(interface {
+		Phonemes(voice, text string, ipa bool) (string, error)
+	})
+	if !ok {
+		return "", ttsc.Errorf(ttsc.EINVALID, "this engine gives no phonemes")
+	}
+	return p.Phonemes(voice, text, ipa)
 }
 
 // clock is a settable clock for URL expiry tests.

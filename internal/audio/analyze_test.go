@@ -91,7 +91,7 @@ func TestCheckSpeech(t *testing.T) {
 		{"SpeechLikePasses", mono(speechLike(22050, 3*time.Second)), ""},
 		{"BurstsPass", mono(bursts(22050, 3*time.Second, 120*time.Millisecond, 80*time.Millisecond, -8)), ""},
 		{"SilenceFails", mono(audio.Silence(22050, time.Second)), "too quiet"},
-		{"QuietSineFails", mono(sine(22050, time.Second, 440, -30)), "peak -30.0 dBFS is not above -10 dBFS"},
+		{"QuietSineFails", mono(sine(22050, time.Second, 440, -30)), "peak -30.0 dBFS is not above -16 dBFS"},
 		{"FullScaleNoiseFails", mono(sine(22050, time.Second, 3000, 0)), "too loud"},
 		{"MostlySilentFails", mono(bursts(22050, 3*time.Second, 40*time.Millisecond, 160*time.Millisecond, -3)), "% of 20 ms windows are below -50 dBFS"},
 		{"EmptyFails", mono(nil), "no audio"},

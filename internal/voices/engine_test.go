@@ -2,6 +2,8 @@ package voices_test
 
 import (
 	"bytes"
+	"context"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
+	"github.com/openttsc/ttsc/internal/engine/flite"
 	"github.com/openttsc/ttsc/internal/voices"
 )
 
@@ -76,6 +80,9 @@ func localVoices(t *testing.T) []struct{ voice, lang, sample string } {
 	var out []struct{ voice, lang, sample string }
 	seen := map[string]bool{}
 	for _, v := range voices.Catalog() {
+		if v.Engine == voices.EngineFlite {
+			continue // checked by TestFliteVoices
+		}
 		if v.Engine != voices.EngineEspeak {
 			t.Fatalf("%s: engine %q has no test here; add one", v.Name, v.Engine)
 		}
@@ -157,6 +164,37 @@ func TestSamplesSoundLikeSpeech(t *testing.T) {
 				q.Samples = slices.Clone(p.Samples)
 				audio.ApplyVolume(q.Samples, volume)
 				if err := audio.CheckSpeech(&q); err != nil {
+					t.Errorf("volume %d: %v", volume, err)
+				}
+			}
+		})
+	}
+}
+
+// TestFliteVoices checks that flite has every catalogue voice of its and
+// that each reads its sample as speech, at MetaStudio's extreme volumes
+// too.
+func TestFliteVoices(t *testing.T) {
+	e, err := flite.New()
+	if err != nil {
+		if os.Getenv("TTSC_REQUIRE_ENGINES") == "1" {
+			t.Fatalf("flite is required (TTSC_REQUIRE_ENGINES=1): %v", err)
+		}
+		t.Skip(err)
+	}
+	for _, v := range voices.List(voices.Filter{Engine: voices.EngineFlite}) {
+		t.Run(v.EngineVoice, func(t *testing.T) {
+			if !slices.Contains(flite.Voices, v.EngineVoice) {
+				t.Fatalf("flite has no voice %q", v.EngineVoice)
+			}
+			sp, err := e.Synthesize(context.Background(), ttsc.SynthesisRequest{Engine: v.Engine, Voice: v.EngineVoice, Text: v.Sample, Speed: 100, Pitch: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, volume := range []int{90, 140, 240} {
+				p := &audio.PCM{Rate: sp.SampleRate, Channels: 1, Samples: slices.Clone(sp.Samples)}
+				audio.Gain(p.Samples, math.Pow(10, v.GainDB/20)*float64(volume)/ttsc.VolumeDefault)
+				if err := audio.CheckSpeech(p); err != nil {
 					t.Errorf("volume %d: %v", volume, err)
 				}
 			}

@@ -22,6 +22,7 @@ import (
 // Engine names, as in ttsc.Voice.Engine.
 const (
 	EngineEspeak = "espeak"
+	EngineFlite  = "flite"
 )
 
 // catalog is built once; Catalog hands out copies.
@@ -100,7 +101,29 @@ func voiceID(key string) string {
 func build(langs []language, presets []preset) []ttsc.Voice {
 	var out []ttsc.Voice
 	local := make(map[string]ttsc.Voice)
+	addSingles := func() {
+		for _, v := range singles {
+			voice := ttsc.Voice{
+				ID:          voiceID("ttsc-voice:" + v.engine + ":" + v.voice),
+				Name:        v.name + " " + v.label + " — " + engineLabel[v.engine],
+				Description: v.native + ", " + v.label + ", read by " + engineLabel[v.engine] + " (" + v.voice + ").",
+				Engine:      v.engine,
+				EngineVoice: v.voice,
+				Language:    v.lang,
+				Locale:      v.locale,
+				Sex:         v.sex,
+				Order:       len(out) + 1,
+				Sample:      v.sample,
+				GainDB:      v.gainDB,
+			}
+			out = append(out, voice)
+			local[voice.Engine+":"+voice.EngineVoice] = voice
+		}
+	}
 	for _, l := range langs {
+		if l.lang == "EN" && len(singles) > 0 && !slices.ContainsFunc(out, func(v ttsc.Voice) bool { return v.Engine == EngineFlite }) {
+			addSingles()
+		}
 		for _, s := range sexes {
 			engineVoice := l.voice + s.variant
 			idVoice := cmp.Or(l.idVoice, l.voice) + s.variant
@@ -144,6 +167,7 @@ func build(langs []language, presets []preset) []ttsc.Voice {
 				Sex:         p.sex,
 				Order:       len(out) + 1,
 				Sample:      to.Sample,
+				GainDB:      to.GainDB,
 				Preset:      true,
 				Region:      r,
 			})

@@ -168,17 +168,19 @@ func TestList(t *testing.T) {
 		{"LanguagesAreAlternatives", voices.Filter{Languages: []string{"fr", "GER"}},
 			func(v ttsc.Voice) bool { return v.Language == "fr" || v.Language == "GER" }, 4},
 		{"SexSelects", voices.Filter{Languages: []string{"EN"}, Sexes: []string{"female"}},
-			func(v ttsc.Voice) bool { return v.Language == "EN" && v.Sex == ttsc.SexFemale }, 2},
+			func(v ttsc.Voice) bool { return v.Language == "EN" && v.Sex == ttsc.SexFemale }, 3},
 		{"NameIsCaseInsensitiveSubstring", voices.Filter{Name: "CANTONESE"},
 			func(v ttsc.Voice) bool { return v.Language == "YY" }, 2},
 		{"ChineseNameMatches", voices.Filter{Name: "云歌"},
 			func(v ttsc.Voice) bool { return v.Name == "Yunge / 云歌" }, 3},
 		{"EngineSelects", voices.Filter{Engine: "espeak", Preset: new(false)},
-			func(v ttsc.Voice) bool { return v.Engine == "espeak" && !v.Preset }, len(voices.Catalog()) - 32},
+			func(v ttsc.Voice) bool { return v.Engine == "espeak" && !v.Preset }, len(voices.Catalog()) - 32 - 4},
+		{"FliteVoices", voices.Filter{Engine: "FLITE"},
+			func(v ttsc.Voice) bool { return v.Engine == "flite" && v.Language == "EN" }, 4},
 		{"PresetTrueListsPresets", voices.Filter{Preset: new(true)},
 			func(v ttsc.Voice) bool { return v.Preset }, 32},
 		{"UnknownLanguageListsNothing", voices.Filter{Languages: []string{"Klingon"}}, nil, 0},
-		{"UnknownEngineListsNothing", voices.Filter{Engine: "flite"}, nil, 0},
+		{"UnknownEngineListsNothing", voices.Filter{Engine: "festival"}, nil, 0},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			got := voices.List(test.filter)

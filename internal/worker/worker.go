@@ -459,11 +459,13 @@ func (w *Worker) read(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs [
 		}
 	}
 	w.cfg.Logger.Debug("segment read", "job_id", j.ID, "segment", i, "engine_ms", time.Since(t0).Milliseconds())
-	if seg.Prosody.Volume == 1 {
+	if seg.Prosody.Volume == 1 && voice.GainDB == 0 {
 		audio.ApplyVolume(sp.Samples, j.Prosody.Volume)
 	} else {
+		// The voice's level correction, the request's volume and SSML's
+		// in one pass of the limiter.
 		v := min(max(j.Prosody.Volume, ttsc.VolumeMin), ttsc.VolumeMax)
-		audio.Gain(sp.Samples, float64(v)/ttsc.VolumeDefault*seg.Prosody.Volume)
+		audio.Gain(sp.Samples, math.Pow(10, voice.GainDB/20)*float64(v)/ttsc.VolumeDefault*seg.Prosody.Volume)
 	}
 	pad(sp, seg.PauseBeforeMs, seg.PauseAfterMs)
 	return sp, nil

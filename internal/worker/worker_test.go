@@ -103,9 +103,11 @@ func riverJob(j *ttsc.Job, attempt int) *river.Job[ttsc.SynthesisArgs] {
 	}
 }
 
+// englishVoice returns an espeak-ng English voice: the worker tests run
+// espeak-ng in process.
 func englishVoice(t *testing.T) string {
 	for _, v := range voices.Catalog() {
-		if v.Language == "EN" && !v.Preset {
+		if v.Language == "EN" && !v.Preset && v.Engine == voices.EngineEspeak {
 			return v.ID
 		}
 	}
