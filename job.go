@@ -168,6 +168,13 @@ type CallbackArgs struct {
 // Kind names the queue job kind.
 func (CallbackArgs) Kind() string { return "ttsc.callback" }
 
+// RetentionArgs is the queue payload of the periodic sweep that deletes
+// jobs past their retention. It satisfies River's JobArgs interface.
+type RetentionArgs struct{}
+
+// Kind names the queue job kind.
+func (RetentionArgs) Kind() string { return "ttsc.retention" }
+
 // JobStore keeps jobs and their files.
 type JobStore interface {
 	// CreateJob stores j (State WAITING) and enqueues its synthesis in the
@@ -191,6 +198,12 @@ type JobStore interface {
 	// a callback URL, the callback's delivery (CallbackArgs) is enqueued
 	// in the same transaction, so it happens exactly once per ended job.
 	EndJob(ctx context.Context, id string, state JobState, code, message string) error
+	// ExpiredJobs returns up to limit jobs of any project created before
+	// before, oldest first, with their files.
+	ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]*Job, error)
+	// DeleteJob deletes a job and its file records (not the blobs).
+	// Deleting a missing job is not an error.
+	DeleteJob(ctx context.Context, id string) error
 }
 
 // JobOptions are the request fields a job keeps besides its text, voice

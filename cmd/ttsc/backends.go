@@ -39,8 +39,13 @@ type storeOptions struct {
 	// once; nil opens an insert-only store.
 	Workers    *river.Workers
 	MaxWorkers int
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Periodic are the jobs the queue schedules itself.
+	Periodic []*river.PeriodicJob
+	// JobTimeout bounds an attempt; RescueAfter is when a job left
+	// running by a dead process is handed out again.
+	JobTimeout, RescueAfter time.Duration
+	Now                     func() time.Time
+	Logger                  *slog.Logger
 }
 
 // databaseHelp documents --database.
@@ -60,9 +65,11 @@ func openStore(ctx context.Context, spec, data string, o storeOptions) (store, e
 			}
 			path = filepath.Join(data, "ttsc.db")
 		}
-		return sqlitestore.Open(ctx, sqlitestore.Config{Path: path, Workers: o.Workers, MaxWorkers: o.MaxWorkers, Now: o.Now, Logger: o.Logger})
+		return sqlitestore.Open(ctx, sqlitestore.Config{Path: path, Workers: o.Workers, MaxWorkers: o.MaxWorkers, Periodic: o.Periodic,
+			JobTimeout: o.JobTimeout, RescueAfter: o.RescueAfter, Now: o.Now, Logger: o.Logger})
 	case strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://"):
-		return pgstore.Open(ctx, pgstore.Config{URL: spec, Workers: o.Workers, MaxWorkers: o.MaxWorkers, Now: o.Now, Logger: o.Logger})
+		return pgstore.Open(ctx, pgstore.Config{URL: spec, Workers: o.Workers, MaxWorkers: o.MaxWorkers, Periodic: o.Periodic,
+			JobTimeout: o.JobTimeout, RescueAfter: o.RescueAfter, Now: o.Now, Logger: o.Logger})
 	}
 	return nil, fmt.Errorf("--database %q: want sqlite:PATH or postgres://…", redactURL(spec))
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/openttsc/ttsc/internal/engine/pool"
 	"github.com/openttsc/ttsc/internal/httpapi"
 	"github.com/openttsc/ttsc/internal/netguard"
+	"github.com/openttsc/ttsc/internal/retention"
 	"github.com/openttsc/ttsc/internal/voices"
 	"github.com/openttsc/ttsc/internal/worker"
 )
@@ -78,6 +79,17 @@ type ServeConfig struct {
 	// callback keys; every node of a deployment needs the same one.
 	// Default DATA/url-signing.key, created on first start.
 	SigningKeyFile string
+	// Retention is how long jobs and their files are kept. Default 72h; 0
+	// keeps them for ever.
+	Retention time.Duration
+	// retentionEvery is how often the retention sweep runs; tests
+	// shorten it. Default 10 minutes.
+	retentionEvery time.Duration
+	// JobTimeout bounds one attempt of a job. Default 5m.
+	JobTimeout time.Duration
+	// RescueAfter is when a job left running by a process that died is
+	// handed to another attempt. Default JobTimeout plus a minute.
+	RescueAfter time.Duration
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there.
 	// Keep it on loopback. Default off.
 	DebugAddr string
@@ -117,6 +129,8 @@ func DefaultServeConfig() ServeConfig {
 		URLExpiry:       time.Hour,
 		ShutdownTimeout: 30 * time.Second,
 		CallbackTimeout: 10 * time.Second,
+		Retention:       72 * time.Hour,
+		JobTimeout:      5 * time.Minute,
 		LogFormat:       "json",
 		Role:            RoleAll,
 	}
@@ -149,6 +163,9 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.CallbackAllow, "callback-allow", "", "comma-separated private hosts, addresses or CIDR ranges callbacks may reach (public hosts always may)")
 	fs.StringVar(&c.ExternalURLAllow, "external-url-allow", "", "comma-separated hosts (*.example.com, addresses, CIDR ranges) finished files may be uploaded to; empty refuses uploads")
 	fs.DurationVar(&c.CallbackTimeout, "callback-timeout", c.CallbackTimeout, "longest callback or upload request")
+	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long jobs and their files are kept; 0 keeps them for ever")
+	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest attempt of one job")
+	fs.DurationVar(&c.RescueAfter, "rescue-after", 0, "when a job left running by a process that died is run again (default job-timeout + 1m)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address; keep it on loopback")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -160,6 +177,9 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 		if _, err := netguard.Parse(l.list, false); err != nil {
 			return fmt.Errorf("%s: %v", l.flag, err)
 		}
+	}
+	if c.Retention < 0 || c.JobTimeout <= 0 || c.RescueAfter < 0 {
+		return fmt.Errorf("--retention and --rescue-after must not be negative and --job-timeout must be positive")
 	}
 	if c.Role != RoleAll && c.Role != RoleAPI && c.Role != RoleWorker {
 		return fmt.Errorf("--role must be all, api or worker, got %q", c.Role)
@@ -233,13 +253,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// The workers need the store and the store's queue needs the workers
 	// bundle; River takes workers until it starts.
 	var workers *river.Workers
+	var periodic []*river.PeriodicJob
 	if work {
 		workers = river.NewWorkers()
+		if c.Retention > 0 {
+			periodic = append(periodic, retention.Periodic(cmp.Or(c.retentionEvery, 10*time.Minute)))
+		}
 	}
 	m.db, err = openStore(ctx, c.Database, c.Data, storeOptions{
-		Workers:    workers,
-		MaxWorkers: c.EngineWorkers * 4,
-		Now:        m.Now,
+		Workers:     workers,
+		MaxWorkers:  c.EngineWorkers * 4,
+		Periodic:    periodic,
+		JobTimeout:  c.JobTimeout,
+		RescueAfter: c.RescueAfter,
+		Now:         m.Now,
 		// River reports routine progress at info level; keep warnings.
 		Logger: newLogger(m.Stderr, c.LogFormat, slog.LevelWarn),
 	})
@@ -355,6 +382,13 @@ func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs tts
 		return err
 	}
 	river.AddWorker(workers, cw)
+	if c.Retention > 0 {
+		rw, err := retention.New(retention.Config{Jobs: m.db, Blobs: blobs, Keep: c.Retention, Now: m.Now, Logger: m.logger})
+		if err != nil {
+			return err
+		}
+		river.AddWorker(workers, rw)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"time"
 
 	"github.com/openttsc/ttsc"
 )
@@ -22,7 +23,8 @@ type Store struct {
 
 var _ ttsc.BlobStore = (*Store)(nil)
 
-// New returns a store keeping blobs under dir, which it creates.
+// New returns a store keeping blobs under dir, which it creates. It
+// removes the temporary files that writers killed mid-write left behind.
 func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
@@ -31,7 +33,9 @@ func New(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{root: root, dir: dir}, nil
+	s := &Store{root: root, dir: dir}
+	s.sweep(time.Now())
+	return s, nil
 }
 
 // Close releases the directory.
@@ -53,7 +57,7 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tmp := key + tmpMark + randSuffix()
+	tmp := key + tmpMark + tempSuffix()
 	f, err := s.createTemp(key, tmp)
 	if err != nil {
 		return err

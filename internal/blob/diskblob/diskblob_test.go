@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/blob/blobtest"
@@ -206,5 +208,49 @@ func TestPutDeleteRace(t *testing.T) {
 	wg.Wait()
 	if got := files(t, s.dir); len(got) != 0 {
 		t.Errorf("files left: %v", got)
+	}
+}
+
+func TestSweepRemovesOrphanedTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "p", "j"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	// A process that has exited: a child that ran and ended.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := cmd.Process.Pid
+	files := map[string]bool{ // name → swept
+		"p/j/audio-0000.wav": false,
+		"p/j/audio-0001.wav" + tmpMark + fmt.Sprintf("%s-%d-abc", host, dead):        true,
+		"p/j/audio-0002.wav" + tmpMark + fmt.Sprintf("%s-%d-abc", host, os.Getpid()): false,
+		"p/j/audio-0003.wav" + tmpMark + fmt.Sprintf("otherhost-%d-abc", dead):       false,
+		"p/j/audio-0004.wav" + tmpMark + "0123456789ab":                              false,
+	}
+	for name := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := filepath.Join(dir, "p/j/audio-0005.wav"+tmpMark+"otherhost-1-abc")
+	if err := os.WriteFile(old, []byte("x"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(old, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	files["p/j/audio-0005.wav"+tmpMark+"otherhost-1-abc"] = true
+	s, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for name, swept := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if gone := os.IsNotExist(err); gone != swept {
+			t.Errorf("%s: removed %v, want %v", name, gone, swept)
+		}
 	}
 }

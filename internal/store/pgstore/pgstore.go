@@ -43,6 +43,9 @@ type Config struct {
 	Workers *river.Workers
 	// MaxWorkers is how many jobs run at once when processing.
 	MaxWorkers int
+	// Periodic are jobs the queue schedules itself (the retention
+	// sweep); with several processes, only the queue's leader does.
+	Periodic []*river.PeriodicJob
 	// JobTimeout bounds one attempt of a job. Default 5 minutes.
 	JobTimeout time.Duration
 	// RescueAfter is when a job left running by a dead process is handed
@@ -133,6 +136,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	working := cfg.Workers != nil && cfg.MaxWorkers > 0
 	if working {
 		rc.Workers = cfg.Workers
+		rc.PeriodicJobs = cfg.Periodic
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 	}
 	// Queries go through database/sql, so ttsc's rows and River's jobs

@@ -42,6 +42,9 @@ type Config struct {
 	// MaxWorkers is how many jobs run at once when processing; 0 inserts
 	// only.
 	MaxWorkers int
+	// Periodic are jobs the queue schedules itself (the retention
+	// sweep); with several processes, only the queue's leader does.
+	Periodic []*river.PeriodicJob
 	// JobTimeout bounds one attempt of a job. Default 5 minutes.
 	JobTimeout time.Duration
 	// RescueAfter is when a job left running by a dead process is handed
@@ -160,6 +163,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	if cfg.Workers != nil {
 		rc.Workers = cfg.Workers
+		rc.PeriodicJobs = cfg.Periodic
 		if cfg.MaxWorkers > 0 {
 			rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 		}

@@ -314,3 +314,34 @@ func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, 
 	db.cfg.Inserted()
 	return nil
 }
+
+// ExpiredJobs returns up to limit jobs created before before, oldest
+// first, with their files.
+func (db *DB) ExpiredJobs(ctx context.Context, before time.Time, limit int) (jobs []*ttsc.Job, err error) {
+	defer ttsc.WrapOp(&err, db.op("ExpiredJobs"))
+	rows, err := db.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE created_at < ?
+		ORDER BY created_at, id LIMIT ?`, ms(before), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return jobs, listFiles(ctx, db.read, jobs)
+}
+
+// DeleteJob deletes a job; its file records go with it (ON DELETE
+// CASCADE).
+func (db *DB) DeleteJob(ctx context.Context, id string) (err error) {
+	defer ttsc.WrapOp(&err, db.op("DeleteJob"))
+	_, err = db.write.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+	return err
+}

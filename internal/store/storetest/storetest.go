@@ -464,6 +464,43 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			t.Errorf("StartJob after FAILED: %+v, %v", after, err)
 		}
 	})
+	t.Run("OKExpiredAndDeleted", func(t *testing.T) {
+		s := open(t)
+		for i, p := range []string{"p1", "p2", "p1"} {
+			if err := s.CreateJob(ctx, newJob(p, fmt.Sprintf("j%d", i), ttsc.JobAsync)); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond) // distinct creation times
+		}
+		if err := s.AddFile(ctx, "j0", ttsc.File{Kind: ttsc.FileAudio, Key: "p1/j0/audio-0000.wav", Size: 9}); err != nil {
+			t.Fatal(err)
+		}
+		if none, err := s.ExpiredJobs(ctx, time.Now().Add(-time.Hour), 10); err != nil || len(none) != 0 {
+			t.Errorf("jobs created before an hour ago: %d, %v; want none", len(none), err)
+		}
+		got, err := s.ExpiredJobs(ctx, time.Now().Add(time.Minute), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID != "j0" || got[1].ID != "j1" || len(got[0].Files) != 1 || got[0].Files[0].Key != "p1/j0/audio-0000.wav" {
+			t.Fatalf("ExpiredJobs = %+v; want j0 (with its file) and j1, across projects, oldest first", got)
+		}
+		for _, id := range []string{"j0", "j0", "missing"} {
+			if err := s.DeleteJob(ctx, id); err != nil {
+				t.Errorf("DeleteJob(%s): %v", id, err)
+			}
+		}
+		if _, err := s.Job(ctx, "p1", "j0"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("deleted job: %v, want ENOTFOUND", err)
+		}
+		if err := s.AddFile(ctx, "j0", ttsc.File{Kind: ttsc.FileAudio, Index: 1, Key: "k"}); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+			t.Errorf("AddFile to a deleted job: %v, want ENOTFOUND", err)
+		}
+		left, err := s.ExpiredJobs(ctx, time.Now().Add(time.Minute), 10)
+		if err != nil || len(left) != 2 {
+			t.Errorf("after deleting one: %d jobs, %v; want 2", len(left), err)
+		}
+	})
 	t.Run("OKListJobsMore", func(t *testing.T) {
 		s := open(t)
 		for i := range 4 {
