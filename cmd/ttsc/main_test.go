@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +44,14 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		os.Exit(0)
+	}
+	if os.Getenv("TTSC_TEST_COMMAND") == "1" {
+		// The test binary as the ttsc binary, for tests that run the
+		// server as a real process (and its engine hosts).
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -181,6 +191,13 @@ func startServer(t *testing.T, dir string, configure ...func(*ServeConfig)) *tes
 // client returns an official MetaStudio SDK client for cred.
 func (ts *testServer) client(t *testing.T, cred *ttsc.Credential) *metastudio.MetaStudioClient {
 	t.Helper()
+	return sdkClient(t, ts.URL, cred)
+}
+
+// sdkClient returns an official MetaStudio SDK client of the server at
+// url for cred.
+func sdkClient(t *testing.T, url string, cred *ttsc.Credential) *metastudio.MetaStudioClient {
+	t.Helper()
 	c, err := basic.NewCredentialsBuilder().
 		WithAk(cred.AccessKey).
 		WithSk(cred.SecretKey).
@@ -190,7 +207,7 @@ func (ts *testServer) client(t *testing.T, cred *ttsc.Credential) *metastudio.Me
 		t.Fatal(err)
 	}
 	hc, err := metastudio.MetaStudioClientBuilder().
-		WithEndpoints([]string{ts.URL}).
+		WithEndpoints([]string{url}).
 		WithCredential(c).
 		WithHttpConfig(config.DefaultHttpConfig().WithTimeout(30 * time.Second)).
 		SafeBuild()

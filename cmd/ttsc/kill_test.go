@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	metastudio "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
+	"github.com/openttsc/ttsc/internal/voices"
+)
+
+// process is `ttsc serve` running as a real process: the test binary
+// itself, with TTSC_TEST_COMMAND=1 (see TestMain).
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	addr string
+}
+
+// freeAddr returns a loopback address no one listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startProcess starts `ttsc serve` with args on addr and waits until it
+// answers /healthz.
+func startProcess(t *testing.T, name, addr string, args ...string) *process {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &process{name: name, log: &bytes.Buffer{}, addr: addr}
+	p.cmd = exec.Command(exe, append([]string{"serve", "--addr", addr, "--log-format", "text", "--log-level", "warn"}, args...)...)
+	p.cmd.Env = append(os.Environ(), "TTSC_TEST_COMMAND=1")
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, p.log.String())
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not come up: %v\n%s", name, err, p.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL: no shutdown code runs.
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Wait()
+}
+
+// stop sends SIGTERM and waits for the process to exit.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Errorf("%s did not stop within 30s of SIGTERM", p.name)
+	}
+}
+
+// TestKillNineLosesNothing queues 300 async jobs, SIGKILLs the process
+// working them mid-run and starts it again: every job must end SUCCEED
+// with exactly one playable file, and no file may be left that no job
+// records. On PostgreSQL, an API process and two worker processes share
+// the database and one worker is killed.
+func TestKillNineLosesNothing(t *testing.T) {
+	onlyOn(t, "sqlite", "postgres") // counts files on disk
+	if testing.Short() {
+		t.Skip("kills and restarts servers")
+	}
+	dir := t.TempDir()
+	var cfg ServeConfig
+	backends(t, &cfg)
+	common := append([]string{"--data", dir, "--engine-workers", "2", "--job-timeout", "10s", "--rescue-after", "11s", "--shutdown-timeout", "5s"}, dbFlag(cfg)...)
+	var out bytes.Buffer
+	if code := run(context.Background(), append([]string{"credentials", "create", "--data", dir}, dbFlag(cfg)...), nil, &out, os.Stderr); code != 0 {
+		t.Fatal("credentials create failed")
+	}
+	var created struct {
+		ProjectID string `json:"project_id"`
+		AccessKey string `json:"access_key"`
+		SecretKey string `json:"secret_key"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &created); err != nil {
+		t.Fatalf("credentials: %v: %s", err, out.String())
+	}
+	cred := ttsc.Credential{ProjectID: created.ProjectID, AccessKey: created.AccessKey, SecretKey: created.SecretKey}
+
+	apiAddr := freeAddr(t)
+	var victim *process
+	var workerArgs []string
+	if testMode == "sqlite" {
+		victim = startProcess(t, "server", apiAddr, common...)
+	} else {
+		startProcess(t, "api", apiAddr, append(common, "--role", "api")...)
+		workerArgs = append(common, "--role", "worker")
+		startProcess(t, "worker 1", freeAddr(t), workerArgs...)
+		victim = startProcess(t, "worker 2", freeAddr(t), workerArgs...)
+	}
+	c := sdkClient(t, "http://"+apiAddr, &cred)
+
+	var voice string
+	for _, v := range voices.Catalog() {
+		if v.Engine == voices.EngineEspeak && v.Language == "EN" {
+			voice = v.ID
+			break
+		}
+	}
+	const n = 300
+	ids := make([]string, n)
+	wav := model.GetCreateAsyncTtsJobRequestBodyAudioFormatEnum().WAV
+	for i := range n {
+		text := fmt.Sprintf("Job %d of %d. %s", i, n, strings.Repeat("Every job must end exactly once, with its file. ", 4))
+		resp, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &model.CreateAsyncTtsJobRequestBody{
+			Text: text, VoiceAssetId: voice, AudioFormat: &wav}})
+		if err != nil {
+			t.Fatalf("job %d: %v", i, err)
+		}
+		ids[i] = *resp.JobId
+	}
+	// Kill mid-run: once a tenth of the jobs are done.
+	done := 0
+	for done < n/10 {
+		done = 0
+		for _, id := range ids {
+			if state(t, c, id) == "SUCCEED" {
+				done++
+			}
+		}
+	}
+	victim.kill(t)
+	t.Logf("killed %s with %d of %d jobs done at the last look", victim.name, done, n)
+	if done == n {
+		t.Fatal("every job finished before the kill; the test proves nothing")
+	}
+	if testMode == "sqlite" {
+		startProcess(t, "server (restarted)", apiAddr, common...)
+	} else {
+		startProcess(t, "worker 2 (restarted)", freeAddr(t), workerArgs...)
+	}
+
+	deadline := time.Now().Add(3 * time.Minute)
+	for _, id := range ids {
+		for {
+			s := state(t, c, id)
+			if s == "SUCCEED" {
+				break
+			}
+			if s == "FAILED" || time.Now().After(deadline) {
+				t.Fatalf("job %s is %s", id, s)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	checkFiles(t, c, dir, cfg.Database, ids)
+}
+
+// dbFlag returns the --database flag of cfg, if any.
+func dbFlag(cfg ServeConfig) []string {
+	if cfg.Database == "" {
+		return nil
+	}
+	return []string{"--database", cfg.Database}
+}
+
+// state returns a job's state.
+func state(t *testing.T, c *metastudio.MetaStudioClient, id string) string {
+	t.Helper()
+	resp, err := c.ShowAsyncTtsJob(&model.ShowAsyncTtsJobRequest{JobId: id})
+	if err != nil {
+		t.Fatalf("ShowAsyncTtsJob(%s): %v", id, err)
+	}
+	return *resp.State
+}
+
+// checkFiles checks that each job has exactly one playable audio file
+// and that the blob directory holds exactly the files the jobs record.
+func checkFiles(t *testing.T, c *metastudio.MetaStudioClient, dir, database string, ids []string) {
+	t.Helper()
+	db, err := openStore(context.Background(), database, dir, storeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	project := projectOf(t, db)
+	recorded := map[string]bool{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, id := range ids {
+		job, err := c.ShowAsyncTtsJob(&model.ShowAsyncTtsJobRequest{JobId: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs, _, err := db.ListJobs(context.Background(), ttsc.JobFilter{ProjectID: project, ID: id})
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("job %s: %v, %v", id, jobs, err)
+		}
+		if n := len(jobs[0].Files); n != 1 || jobs[0].Files[0].Kind != ttsc.FileAudio {
+			t.Errorf("job %s has %d files (%+v), want one audio file", id, n, jobs[0].Files)
+		}
+		for _, f := range jobs[0].Files {
+			recorded[f.Key] = true
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			resp, err := http.Get(*job.AudioFileUrl)
+			if err != nil {
+				mu.Lock()
+				t.Errorf("download %s: %v", id, err)
+				mu.Unlock()
+				return
+			}
+			defer resp.Body.Close()
+			var b bytes.Buffer
+			b.ReadFrom(resp.Body)
+			p, err := audio.DecodeWAV(b.Bytes())
+			if err == nil {
+				err = audio.CheckSpeech(p)
+			}
+			if err != nil {
+				mu.Lock()
+				t.Errorf("job %s: audio not playable speech: %v", id, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	var stored []string
+	root := filepath.Join(dir, "blobs")
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			stored = append(stored, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	for _, key := range stored {
+		if !recorded[key] {
+			t.Errorf("orphan blob %s: no job records it", key)
+		}
+	}
+	if len(stored) != len(recorded) {
+		t.Errorf("%d blobs stored, %d recorded", len(stored), len(recorded))
+	}
+}
+
+// projectOf returns the project of a job, which the store's listing
+// needs.
+func projectOf(t *testing.T, db store) string {
+	t.Helper()
+	cs, err := db.ListCredentials(context.Background(), "")
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("credentials: %v", err)
+	}
+	return cs[0].ProjectID
+}
