@@ -16,6 +16,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
@@ -39,9 +42,10 @@ func main() {
 		out      = flag.String("o", "BENCHMARKS.md", "report file")
 		duration = flag.Duration("duration", 5*time.Second, "length of each throughput measurement")
 		samples  = flag.Int("latency-samples", 200, "previews timed for the latency figures")
+		pgURL    = flag.String("postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server for the scale-out figure (a fresh schema is used and dropped); empty skips it")
 	)
 	flag.Parse()
-	if err := run(*bin, *out, *duration, *samples); err != nil {
+	if err := run(*bin, *out, *pgURL, *duration, *samples); err != nil {
 		fmt.Fprintln(os.Stderr, "ttsc-bench:", err)
 		os.Exit(1)
 	}
@@ -52,7 +56,7 @@ type figure struct {
 	Name, Value, Target, Note string
 }
 
-func run(bin, out string, d time.Duration, samples int) error {
+func run(bin, out, pgURL string, d time.Duration, samples int) error {
 	bin, err := filepath.Abs(bin)
 	if err != nil {
 		return err
@@ -63,23 +67,28 @@ func run(bin, out string, d time.Duration, samples int) error {
 	}
 	english := strings.TrimSpace(string(en))
 	hosts := runtime.NumCPU()
+	espeak, flite := voiceOf(voices.EngineEspeak), voiceOf(voices.EngineFlite)
 	var figs []figure
 
-	// (a) Engine ceiling: one host, then every host at once.
-	one, err := engineThroughput(bin, 1, english, d)
-	if err != nil {
-		return err
+	// (a) Engine ceilings: one host, then every host at once.
+	ceiling := map[string]float64{}
+	for _, v := range []ttsc.Voice{espeak, flite} {
+		one, err := engineThroughput(bin, 1, v, english, d)
+		if err != nil {
+			return err
+		}
+		all, err := engineThroughput(bin, hosts, v, english, d)
+		if err != nil {
+			return err
+		}
+		ceiling[v.Engine] = all
+		figs = append(figs,
+			figure{fmt.Sprintf("Engine throughput, 1 host (%s %s, English)", v.Engine, v.EngineVoice), fmt.Sprintf("%.0f chars/s", one), "", "pool of engine hosts, sequential requests"},
+			figure{fmt.Sprintf("Engine throughput, %d hosts (%s %s)", hosts, v.Engine, v.EngineVoice), fmt.Sprintf("%.0f chars/s (%.0f per host, %.2f× one host)", all, all/float64(hosts), all/one), "", "the ceiling for end-to-end figures"},
+		)
 	}
-	all, err := engineThroughput(bin, hosts, english, d)
-	if err != nil {
-		return err
-	}
-	figs = append(figs,
-		figure{"Engine throughput, 1 host (espeak-ng, English)", fmt.Sprintf("%.0f chars/s", one), "", "pool of engine hosts, sequential requests"},
-		figure{fmt.Sprintf("Engine throughput, %d hosts", hosts), fmt.Sprintf("%.0f chars/s (%.0f per host, %.2f× one host)", all, all/float64(hosts), all/one), "", "the ceiling for end-to-end figures"},
-	)
 
-	srv, err := startServer(bin, hosts)
+	srv, err := startServer(bin, "--engine-workers", fmt.Sprint(hosts))
 	if err != nil {
 		return err
 	}
@@ -87,34 +96,59 @@ func run(bin, out string, d time.Duration, samples int) error {
 
 	// (d) Preview latency, created → complete, 100 characters, idle.
 	short := english[:100]
-	lat, err := srv.previewLatency(short, samples)
+	lat, err := srv.previewLatency(espeak.ID, short, samples)
 	if err != nil {
 		return err
 	}
 	figs = append(figs, figure{
-		"Preview latency, 100 characters, idle (created → complete)",
+		"Preview latency, 100 characters, idle (created → complete, espeak-ng)",
 		fmt.Sprintf("p50 %s, p90 %s, p99 %s (n=%d)", ms(pct(lat, 50)), ms(pct(lat, 90)), ms(pct(lat, 99)), len(lat)),
 		"p50 ≤ 15 ms, p99 ≤ 50 ms", "one preview at a time; the client polls every millisecond"})
 
 	// (b) End-to-end throughput of 1,000-character previews.
-	e2e, err := srv.throughput(english, 4*hosts, d, srv.preview)
+	e2e, err := srv.throughput(espeak.ID, english, 4*hosts, d, srv.preview)
 	if err != nil {
 		return err
 	}
 	figs = append(figs, figure{
-		"End-to-end throughput, 1,000-character English WAV previews, SQLite + disk",
-		fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling", e2e, e2e/all), "≥ 0.85 × ceiling",
+		"End-to-end throughput, 1,000-character English WAV previews, espeak-ng, SQLite + disk",
+		fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling", e2e, e2e/ceiling[voices.EngineEspeak]), "≥ 0.85 × ceiling",
 		fmt.Sprintf("%d previews in flight, each polled every 20 ms", 4*hosts)})
 
-	mp3, err := srv.throughput(english, 4*hosts, d, srv.async)
-	if err != nil {
-		return err
+	// (c) Async MP3 jobs, on both engines.
+	var sqliteMP3 float64
+	for _, v := range []ttsc.Voice{espeak, flite} {
+		mp3, err := srv.throughput(v.ID, english, 4*hosts, d, srv.async)
+		if err != nil {
+			return err
+		}
+		if v.Engine == voices.EngineEspeak {
+			sqliteMP3 = mp3
+		}
+		figs = append(figs, figure{
+			fmt.Sprintf("Async job throughput, 1,000-character English MP3, %s %s, SQLite + disk, 1 process", v.Engine, v.EngineVoice),
+			fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling (%.1f jobs/s)", mp3, mp3/ceiling[v.Engine], mp3/float64(utf8.RuneCountInString(english))), "",
+			fmt.Sprintf("%d jobs in flight, each polled every 20 ms", 4*hosts)})
 	}
-	figs = append(figs, figure{
-		"Async job throughput, 1,000-character English MP3, SQLite + disk",
-		fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling (%.1f jobs/s)", mp3, mp3/all, mp3/float64(len([]rune(english)))), "",
-		fmt.Sprintf("%d jobs in flight, each polled every 20 ms", 4*hosts)})
+	srv.stop()
 
+	// (e) The same async load on PostgreSQL: an API process and two
+	// worker processes sharing the machine's engine hosts.
+	if pgURL != "" {
+		pg, err := startCluster(bin, pgURL, hosts)
+		if err != nil {
+			return err
+		}
+		defer pg.stop()
+		mp3, err := pg.throughput(espeak.ID, english, 4*hosts, d, pg.async)
+		if err != nil {
+			return err
+		}
+		figs = append(figs, figure{
+			"Async job throughput, same load, PostgreSQL + disk, 1 API + 2 worker processes",
+			fmt.Sprintf("%.0f chars/s = %.2f × the single SQLite process (%.1f jobs/s)", mp3, mp3/sqliteMP3, mp3/float64(utf8.RuneCountInString(english))), "",
+			fmt.Sprintf("each worker runs %d engine host(s); %d jobs in flight; all %d processes and PostgreSQL share this machine's CPUs, so this is the cost of the shared database, not a scale-out figure", max(hosts/2, 1), 4*hosts, 3)})
+	}
 	return writeReport(out, figs, hosts)
 }
 
@@ -132,13 +166,12 @@ func pct(ds []time.Duration, p int) time.Duration {
 
 // engineThroughput drives a pool of n engine hosts with n callers for d
 // and returns characters per second.
-func engineThroughput(bin string, n int, text string, d time.Duration) (float64, error) {
+func engineThroughput(bin string, n int, v ttsc.Voice, text string, d time.Duration) (float64, error) {
 	p, err := pool.New(pool.Config{Workers: n, Command: func() *exec.Cmd { return exec.Command(bin, "engine-host") }})
 	if err != nil {
 		return 0, err
 	}
 	defer p.Close()
-	v := englishVoice()
 	req := ttsc.SynthesisRequest{Engine: v.Engine, Voice: v.EngineVoice, Text: text, Speed: 100, Pitch: 100}
 	// Warm every host once.
 	if _, err := p.Synthesize(context.Background(), req); err != nil {
@@ -170,64 +203,92 @@ func engineThroughput(bin string, n int, text string, d time.Duration) (float64,
 	return float64(chars) / time.Since(start).Seconds(), firstErr
 }
 
-func englishVoice() ttsc.Voice {
+// voiceOf returns the first English voice of engine.
+func voiceOf(engine string) ttsc.Voice {
 	for _, v := range voices.Catalog() {
-		if v.Language == "EN" && !v.Preset {
+		if v.Language == "EN" && !v.Preset && v.Engine == engine {
 			return v
 		}
 	}
-	panic("no English voice")
+	panic("no English voice of " + engine)
 }
 
-// server is a `ttsc serve` subprocess with a fresh data directory.
+// server is ttsc: one `ttsc serve` process or several sharing a
+// database, with a fresh data directory, and a project's credentials.
 type server struct {
-	cmd     *exec.Cmd
+	procs   []*exec.Cmd
 	url     string
 	dir     string
 	project string
 	ak, sk  string
+	cleanup func()
 }
 
-func startServer(bin string, hosts int) (*server, error) {
-	dir, err := os.MkdirTemp("", "ttsc-bench-")
-	if err != nil {
-		return nil, err
-	}
+// freeAddr returns a loopback address no one listens on.
+func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &server{dir: dir, url: "http://" + addr}
-	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", dir, "--engine-workers", fmt.Sprint(hosts), "--log-format", "text")
-	s.cmd.Stderr = io.Discard
-	stdout, err := s.cmd.StdoutPipe()
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// spawn starts `ttsc serve` with args on a free address and waits until
+// it is serving; it returns the address and the process's standard
+// output up to then.
+func (s *server) spawn(bin string, args ...string) (string, string, error) {
+	addr, err := freeAddr()
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", s.dir, "--log-format", "text"}, args...)...)
+	cmd.Stderr = io.Discard
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", "", err
 	}
-	re := regexp.MustCompile(`^\s*(project_id|access_key|secret_key): (\S+)`)
+	if err := cmd.Start(); err != nil {
+		return "", "", err
+	}
+	s.procs = append(s.procs, cmd)
+	var banner strings.Builder
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		line := sc.Text()
-		if m := re.FindStringSubmatch(line); m != nil {
-			switch m[1] {
-			case "project_id":
-				s.project = m[2]
-			case "access_key":
-				s.ak = m[2]
-			case "secret_key":
-				s.sk = m[2]
-			}
-		}
-		if strings.HasPrefix(line, "ttsc serving on") {
+		banner.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "ttsc serving on") {
 			break
 		}
 	}
 	go io.Copy(io.Discard, stdout)
+	return addr, banner.String(), nil
+}
+
+// startServer starts one `ttsc serve` on SQLite and takes the
+// credentials it prints on first start.
+func startServer(bin string, args ...string) (*server, error) {
+	dir, err := os.MkdirTemp("", "ttsc-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{dir: dir}
+	addr, banner, err := s.spawn(bin, args...)
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.url = "http://" + addr
+	re := regexp.MustCompile(`(?m)^\s*(project_id|access_key|secret_key): (\S+)`)
+	for _, m := range re.FindAllStringSubmatch(banner, -1) {
+		switch m[1] {
+		case "project_id":
+			s.project = m[2]
+		case "access_key":
+			s.ak = m[2]
+		case "secret_key":
+			s.sk = m[2]
+		}
+	}
 	if s.sk == "" {
 		s.stop()
 		return nil, errors.New("server did not print its first credentials")
@@ -235,10 +296,92 @@ func startServer(bin string, hosts int) (*server, error) {
 	return s, nil
 }
 
+// startCluster starts an API process and two worker processes on a fresh
+// schema of the PostgreSQL server at pgURL, splitting hosts engine hosts
+// between the workers.
+func startCluster(bin, pgURL string, hosts int) (*server, error) {
+	dir, err := os.MkdirTemp("", "ttsc-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{dir: dir}
+	schemaURL, drop, err := freshSchema(pgURL)
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.cleanup = drop
+	db := []string{"--database", schemaURL}
+	out, err := exec.Command(bin, append([]string{"credentials", "create", "--data", dir}, db...)...).Output()
+	if err != nil {
+		s.stop()
+		return nil, fmt.Errorf("credentials create: %w", err)
+	}
+	var cred struct {
+		ProjectID string `json:"project_id"`
+		AccessKey string `json:"access_key"`
+		SecretKey string `json:"secret_key"`
+	}
+	if err := json.Unmarshal(out, &cred); err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.project, s.ak, s.sk = cred.ProjectID, cred.AccessKey, cred.SecretKey
+	addr, _, err := s.spawn(bin, append(db, "--role", "api")...)
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.url = "http://" + addr
+	for range 2 {
+		if _, _, err := s.spawn(bin, append(db, "--role", "worker", "--engine-workers", fmt.Sprint(max(hosts/2, 1)))...); err != nil {
+			s.stop()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// freshSchema creates an empty schema on the server at base and returns a
+// connection string that uses it, and a function that drops it.
+func freshSchema(base string) (string, func(), error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", nil, fmt.Errorf("PostgreSQL at %s (use -postgres '' to skip): %w", base, err)
+	}
+	defer conn.Close(ctx)
+	schema := fmt.Sprintf("ttsc_bench_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		if c, err := pgx.Connect(ctx, base); err == nil {
+			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	}
+	return u.String(), drop, nil
+}
+
 func (s *server) stop() {
-	if s.cmd.Process != nil {
-		s.cmd.Process.Signal(os.Interrupt)
-		s.cmd.Wait()
+	for _, cmd := range s.procs {
+		if cmd.Process != nil {
+			cmd.Process.Signal(os.Interrupt)
+			cmd.Wait()
+		}
+	}
+	s.procs = nil
+	if s.cleanup != nil {
+		s.cleanup()
+		s.cleanup = nil
 	}
 	os.RemoveAll(s.dir)
 }
@@ -296,8 +439,8 @@ func (s *server) submit(path, status string, body []byte, poll time.Duration, en
 }
 
 // preview runs a preview of text to completion.
-func (s *server) preview(text string, poll time.Duration) (time.Duration, error) {
-	body, _ := json.Marshal(map[string]string{"text": text, "emotion": englishVoice().ID})
+func (s *server) preview(voice, text string, poll time.Duration) (time.Duration, error) {
+	body, _ := json.Marshal(map[string]string{"text": text, "emotion": voice})
 	return s.submit("/ttsc/audition", "/ttsc/audition-file/", body, poll, func(st map[string]any) (bool, error) {
 		if st["is_file_complete"] != true {
 			return false, nil
@@ -310,8 +453,8 @@ func (s *server) preview(text string, poll time.Duration) (time.Duration, error)
 }
 
 // async runs an async MP3 job of text to completion.
-func (s *server) async(text string, poll time.Duration) (time.Duration, error) {
-	body, _ := json.Marshal(map[string]string{"text": text, "voice_asset_id": englishVoice().ID, "audio_format": "MP3"})
+func (s *server) async(voice, text string, poll time.Duration) (time.Duration, error) {
+	body, _ := json.Marshal(map[string]string{"text": text, "voice_asset_id": voice, "audio_format": "MP3"})
 	return s.submit("/ttsc/async-jobs", "/ttsc/async-jobs/", body, poll, func(st map[string]any) (bool, error) {
 		switch st["state"] {
 		case "SUCCEED":
@@ -323,15 +466,15 @@ func (s *server) async(text string, poll time.Duration) (time.Duration, error) {
 	})
 }
 
-func (s *server) previewLatency(text string, n int) ([]time.Duration, error) {
+func (s *server) previewLatency(voice, text string, n int) ([]time.Duration, error) {
 	for range 5 { // warm up
-		if _, err := s.preview(text, time.Millisecond); err != nil {
+		if _, err := s.preview(voice, text, time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
 	var out []time.Duration
 	for range n {
-		d, err := s.preview(text, time.Millisecond)
+		d, err := s.preview(voice, text, time.Millisecond)
 		if err != nil {
 			return nil, err
 		}
@@ -342,7 +485,7 @@ func (s *server) previewLatency(text string, n int) ([]time.Duration, error) {
 
 // throughput keeps inFlight jobs of text running for d, each run by job,
 // and returns characters per second completed.
-func (s *server) throughput(text string, inFlight int, d time.Duration, job func(string, time.Duration) (time.Duration, error)) (float64, error) {
+func (s *server) throughput(voice, text string, inFlight int, d time.Duration, job func(string, string, time.Duration) (time.Duration, error)) (float64, error) {
 	var mu sync.Mutex
 	chars := 0
 	var firstErr error
@@ -353,7 +496,7 @@ func (s *server) throughput(text string, inFlight int, d time.Duration, job func
 		go func() {
 			defer wg.Done()
 			for time.Since(start) < d {
-				if _, err := job(text, 20*time.Millisecond); err != nil {
+				if _, err := job(voice, text, 20*time.Millisecond); err != nil {
 					mu.Lock()
 					firstErr = err
 					mu.Unlock()
