@@ -5,19 +5,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/blob/diskblob"
 	"github.com/openttsc/ttsc/internal/blob/s3blob"
 	"github.com/openttsc/ttsc/internal/store/pgstore"
 	"github.com/openttsc/ttsc/internal/store/sqlitestore"
+	"github.com/openttsc/ttsc/internal/store/sqlstore"
 )
 
 // store is what ttsc needs of a database: its rows and its queue.
@@ -34,19 +31,7 @@ type store interface {
 }
 
 // storeOptions are the queue settings of openStore.
-type storeOptions struct {
-	// Workers, when not nil, makes the store work jobs, MaxWorkers at
-	// once; nil opens an insert-only store.
-	Workers    *river.Workers
-	MaxWorkers int
-	// Periodic are the jobs the queue schedules itself.
-	Periodic []*river.PeriodicJob
-	// JobTimeout bounds an attempt; RescueAfter is when a job left
-	// running by a dead process is handed out again.
-	JobTimeout, RescueAfter time.Duration
-	Now                     func() time.Time
-	Logger                  *slog.Logger
-}
+type storeOptions = sqlstore.QueueConfig
 
 // databaseHelp documents --database.
 const databaseHelp = "database: sqlite:PATH (default DATA/ttsc.db) or postgres://user:pass@host:5432/db"
@@ -65,11 +50,9 @@ func openStore(ctx context.Context, spec, data string, o storeOptions) (store, e
 			}
 			path = filepath.Join(data, "ttsc.db")
 		}
-		return sqlitestore.Open(ctx, sqlitestore.Config{Path: path, Workers: o.Workers, MaxWorkers: o.MaxWorkers, Periodic: o.Periodic,
-			JobTimeout: o.JobTimeout, RescueAfter: o.RescueAfter, Now: o.Now, Logger: o.Logger})
+		return sqlitestore.Open(ctx, sqlitestore.Config{Path: path, QueueConfig: o})
 	case strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://"):
-		return pgstore.Open(ctx, pgstore.Config{URL: spec, Workers: o.Workers, MaxWorkers: o.MaxWorkers, Periodic: o.Periodic,
-			JobTimeout: o.JobTimeout, RescueAfter: o.RescueAfter, Now: o.Now, Logger: o.Logger})
+		return pgstore.Open(ctx, pgstore.Config{URL: spec, QueueConfig: o})
 	}
 	return nil, fmt.Errorf("--database %q: want sqlite:PATH or postgres://…", redactURL(spec))
 }

@@ -11,12 +11,12 @@ import (
 	"github.com/openttsc/ttsc/internal/voices"
 )
 
-// TestCatalogVoicesSpeak synthesizes every catalogue voice's sample
+// TestCatalogVoicesSpeak synthesizes every espeak-ng voice's sample
 // through the library, which resolves voice names differently from the
 // espeak-ng command line.
 func TestCatalogVoicesSpeak(t *testing.T) {
 	e := engine(t)
-	for _, v := range voices.List(voices.Filter{Preset: new(false)}) {
+	for _, v := range voices.List(voices.Filter{Engine: voices.EngineEspeak, Preset: new(false)}) {
 		sp, err := e.Synthesize(context.Background(), ttsc.SynthesisRequest{Voice: v.EngineVoice, Text: v.Sample, Speed: 100, Pitch: 100})
 		if err != nil {
 			t.Errorf("%s (%s): %v", v.Name, v.EngineVoice, err)

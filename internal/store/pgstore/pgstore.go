@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/store/sqlstore"
@@ -38,35 +36,19 @@ type Config struct {
 	// URL is the PostgreSQL connection string
 	// (postgres://user:pass@host:5432/db?sslmode=disable). Required.
 	URL string
-	// Workers holds the queue's workers. Nil: this process only inserts
-	// jobs (API processes, the CLI). Workers may be added until Start.
-	Workers *river.Workers
-	// MaxWorkers is how many jobs run at once when processing.
-	MaxWorkers int
-	// Periodic are jobs the queue schedules itself (the retention
-	// sweep); with several processes, only the queue's leader does.
-	Periodic []*river.PeriodicJob
-	// JobTimeout bounds one attempt of a job. Default 5 minutes.
-	JobTimeout time.Duration
-	// RescueAfter is when a job left running by a dead process is handed
-	// out again. Default JobTimeout plus one minute.
-	RescueAfter time.Duration
 	// MaxConns bounds the connection pool. Default pgx's (at least 4).
 	MaxConns int32
-	// Now returns the current time. Default time.Now.
-	Now func() time.Time
-	// Logger receives River's logs. Default slog.Default().
-	Logger *slog.Logger
+	sqlstore.QueueConfig
 }
 
 // DB is the PostgreSQL store: the queries of sqlstore.DB and the queue.
 type DB struct {
 	*sqlstore.DB
-	cfg   Config
-	pool  *pgxpool.Pool
-	sqlDB *sql.DB
-	river *river.Client[*sql.Tx]
-	queue *sqlstore.Queue
+	cfg             Config
+	pool            *pgxpool.Pool
+	sqlDB           *sql.DB
+	river           *river.Client[*sql.Tx]
+	*sqlstore.Queue // Start, Stop
 
 	mu     sync.Mutex
 	closed bool
@@ -94,18 +76,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("pgstore: Config.URL is required")
 	}
-	if cfg.JobTimeout == 0 {
-		cfg.JobTimeout = 5 * time.Minute
-	}
-	if cfg.RescueAfter == 0 {
-		cfg.RescueAfter = cfg.JobTimeout + time.Minute
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
+	cfg.QueueConfig = cfg.QueueConfig.WithDefaults()
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
@@ -122,28 +93,15 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.close()
 		return nil, fmt.Errorf("pgstore: migrating: %w", err)
 	}
-	rc := &river.Config{
-		Logger:               cfg.Logger,
-		JobTimeout:           cfg.JobTimeout,
-		RescueStuckJobsAfter: cfg.RescueAfter,
-		MaxAttempts:          3,
-		// LISTEN wakes workers when a job is queued, but River sends at
-		// most one insert notification per queue in a short window; a
-		// short poll bounds the wait of jobs inserted inside it.
-		FetchCooldown:     10 * time.Millisecond,
-		FetchPollInterval: 100 * time.Millisecond,
-	}
-	working := cfg.Workers != nil && cfg.MaxWorkers > 0
-	if working {
-		rc.Workers = cfg.Workers
-		rc.PeriodicJobs = cfg.Periodic
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
-	}
+	// LISTEN wakes workers when a job is queued, but River sends at most
+	// one insert notification per queue in a short window; a short poll
+	// bounds the wait of jobs inserted inside it.
+	rc := cfg.River(10*time.Millisecond, 100*time.Millisecond)
 	// Queries go through database/sql, so ttsc's rows and River's jobs
 	// share transactions; pgx's own pool listens for new jobs.
 	db.river, err = river.NewClient[*sql.Tx](riverdatabasesql.NewWithPgxListener(db.sqlDB, pool), rc)
 	if err == nil {
-		db.queue = sqlstore.NewQueue(db.river, working)
+		db.Queue = sqlstore.NewQueue(db.river, cfg.Working())
 		db.DB, err = sqlstore.New(sqlstore.Config{
 			Write: db.sqlDB, River: db.river, Dialect: dialect, Now: cfg.Now, Op: "pgstore",
 		})
@@ -171,34 +129,18 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := sqlstore.Migrate(ctx, db.sqlDB, dialect, sub, db.cfg.Now()); err != nil {
-		return err
-	}
-	m, err := rivermigrate.New(riverdatabasesql.New(db.sqlDB), nil)
-	if err != nil {
-		return err
-	}
-	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	return err
+	return sqlstore.Migrate(ctx, db.sqlDB, dialect, sub, db.cfg.Now(), riverdatabasesql.New(db.sqlDB))
 }
 
 // River returns the queue client.
 func (db *DB) River() *river.Client[*sql.Tx] { return db.river }
 
-// Start starts working queued jobs (see sqlstore.Queue); it does nothing
-// in an insert-only DB.
-func (db *DB) Start(ctx context.Context) error { return db.queue.Start(ctx) }
-
-// Stop stops taking jobs and waits for running ones until ctx is done,
-// then hands them back to the queue (see sqlstore.Queue).
-func (db *DB) Stop(ctx context.Context) error { return db.queue.Stop(ctx) }
-
 // Close stops the queue without grace and closes the pool. It is safe to
 // call twice.
 func (db *DB) Close() error {
 	var stopErr error
-	if db.queue != nil {
-		stopErr = db.queue.Halt()
+	if db.Queue != nil {
+		stopErr = db.Queue.Halt()
 	}
 	return errors.Join(stopErr, db.close())
 }

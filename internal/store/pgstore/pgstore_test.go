@@ -9,6 +9,7 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/store/pgstore/pgtest"
+	"github.com/openttsc/ttsc/internal/store/sqlstore"
 	"github.com/openttsc/ttsc/internal/store/storetest"
 )
 
@@ -72,7 +73,7 @@ func TestInsertWakesWorker(t *testing.T) {
 	w := &countWorker{done: make(chan string, 1)}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
-	worker := open(t, Config{URL: url, Workers: workers, MaxWorkers: 2})
+	worker := open(t, Config{URL: url, QueueConfig: sqlstore.QueueConfig{Workers: workers, MaxWorkers: 2}})
 	if err := worker.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

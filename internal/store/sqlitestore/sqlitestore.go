@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -36,24 +34,7 @@ var migrations embed.FS
 type Config struct {
 	// Path is the database file. Required.
 	Path string
-	// Workers holds the queue's workers. Nil: this process only inserts
-	// jobs (the CLI commands). Workers may be added until Start.
-	Workers *river.Workers
-	// MaxWorkers is how many jobs run at once when processing; 0 inserts
-	// only.
-	MaxWorkers int
-	// Periodic are jobs the queue schedules itself (the retention
-	// sweep); with several processes, only the queue's leader does.
-	Periodic []*river.PeriodicJob
-	// JobTimeout bounds one attempt of a job. Default 5 minutes.
-	JobTimeout time.Duration
-	// RescueAfter is when a job left running by a dead process is handed
-	// out again. Default JobTimeout plus one minute.
-	RescueAfter time.Duration
-	// Now returns the current time. Default time.Now.
-	Now func() time.Time
-	// Logger receives River's logs. Default slog.Default().
-	Logger *slog.Logger
+	sqlstore.QueueConfig
 }
 
 // DB is the SQLite store: the queries of sqlstore.DB over one database
@@ -66,7 +47,7 @@ type DB struct {
 	river  *river.Client[*sql.Tx]
 	driver *wakeDriver
 
-	queue *sqlstore.Queue
+	*sqlstore.Queue // Start, Stop
 
 	mu     sync.Mutex
 	closed bool
@@ -117,18 +98,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("sqlitestore: Config.Path is required")
 	}
-	if cfg.JobTimeout == 0 {
-		cfg.JobTimeout = 5 * time.Minute
-	}
-	if cfg.RescueAfter == 0 {
-		cfg.RescueAfter = cfg.JobTimeout + time.Minute
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
+	cfg.QueueConfig = cfg.QueueConfig.WithDefaults()
 	write, err := sql.Open("sqlite", dsn(cfg.Path, false))
 	if err != nil {
 		return nil, err
@@ -147,31 +117,17 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.read.SetMaxOpenConns(readConns)
 	db.read.SetMaxIdleConns(readConns)
 
-	rc := &river.Config{
-		Logger:               cfg.Logger,
-		JobTimeout:           cfg.JobTimeout,
-		RescueStuckJobsAfter: cfg.RescueAfter,
-		// SQLite has no LISTEN/NOTIFY: River's SQLite listener polls a
-		// notification table every 50 ms. Jobs this process inserts wake
-		// the listener at once (wake.go); the poll interval is the
-		// fallback for jobs inserted by other processes and for retries.
-		// A short cooldown lets the producer act on a wake-up right after
-		// a previous fetch. River's minimum for both is 1 ms.
-		FetchCooldown:     2 * time.Millisecond,
-		FetchPollInterval: 50 * time.Millisecond,
-		MaxAttempts:       3,
-	}
-	if cfg.Workers != nil {
-		rc.Workers = cfg.Workers
-		rc.PeriodicJobs = cfg.Periodic
-		if cfg.MaxWorkers > 0 {
-			rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
-		}
-	}
+	// SQLite has no LISTEN/NOTIFY: River's SQLite listener polls a
+	// notification table every 50 ms. Jobs this process inserts wake the
+	// listener at once (wake.go); the poll interval is the fallback for
+	// jobs inserted by other processes and for retries. A short cooldown
+	// lets the producer act on a wake-up right after a previous fetch.
+	// River's minimum for both is 1 ms.
+	rc := cfg.River(2*time.Millisecond, 50*time.Millisecond)
 	db.driver = newWakeDriver(riversqlite.New(write))
 	db.river, err = river.NewClient[*sql.Tx](db.driver, rc)
 	if err == nil {
-		db.queue = sqlstore.NewQueue(db.river, cfg.Workers != nil && cfg.MaxWorkers > 0)
+		db.Queue = sqlstore.NewQueue(db.river, cfg.Working())
 		db.DB, err = sqlstore.New(sqlstore.Config{
 			Write: write, Read: db.read, River: db.river, Dialect: dialect,
 			Inserted: db.driver.Wake, Now: cfg.Now, Op: "sqlitestore",
@@ -191,33 +147,17 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := sqlstore.Migrate(ctx, db.write, dialect, sub, db.cfg.Now()); err != nil {
-		return err
-	}
-	m, err := rivermigrate.New(riversqlite.New(db.write), nil)
-	if err != nil {
-		return err
-	}
-	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	return err
+	return sqlstore.Migrate(ctx, db.write, dialect, sub, db.cfg.Now(), riversqlite.New(db.write))
 }
 
 // River returns the queue client.
 func (db *DB) River() *river.Client[*sql.Tx] { return db.river }
 
-// Start starts working queued jobs (see sqlstore.Queue); it does
-// nothing in an insert-only DB.
-func (db *DB) Start(ctx context.Context) error { return db.queue.Start(ctx) }
-
-// Stop stops taking jobs and waits for running ones until ctx is done,
-// then hands them back to the queue (see sqlstore.Queue).
-func (db *DB) Stop(ctx context.Context) error { return db.queue.Stop(ctx) }
-
 // Close closes the database. A DB still processing jobs is stopped first
 // without grace: running jobs are cancelled, and River runs them again
 // later. It is safe to call twice.
 func (db *DB) Close() error {
-	stopErr := db.queue.Halt()
+	stopErr := db.Queue.Halt()
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.closed {

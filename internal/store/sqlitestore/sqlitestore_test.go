@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/store/sqlstore"
 	"github.com/openttsc/ttsc/internal/store/storetest"
 )
 
@@ -78,7 +79,7 @@ func (w *endWorker) Work(ctx context.Context, j *river.Job[ttsc.SynthesisArgs]) 
 
 func TestQueueWorksJobs(t *testing.T) {
 	workers := river.NewWorkers()
-	db := open(t, Config{Workers: workers, MaxWorkers: 2})
+	db := open(t, Config{QueueConfig: sqlstore.QueueConfig{Workers: workers, MaxWorkers: 2}})
 	river.AddWorker(workers, &endWorker{db: db})
 	ctx := context.Background()
 	if err := db.Start(ctx); err != nil {
@@ -186,7 +187,7 @@ func TestCreateJobQueueArgs(t *testing.T) {
 
 func TestNow(t *testing.T) {
 	at := time.Date(2026, 5, 4, 3, 2, 1, 987654321, time.FixedZone("CST", 8*3600))
-	db := open(t, Config{Now: func() time.Time { return at }})
+	db := open(t, Config{QueueConfig: sqlstore.QueueConfig{Now: func() time.Time { return at }}})
 	ctx := context.Background()
 	j := &ttsc.Job{ID: "j", ProjectID: "p", Type: ttsc.JobAsync, Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatWAV}
 	if err := db.CreateJob(ctx, j); err != nil {
@@ -245,7 +246,7 @@ func TestLifecycleCalls(t *testing.T) {
 
 	// A DB with workers but MaxWorkers 0 inserts only too.
 	workers := river.NewWorkers()
-	db = open(t, Config{Workers: workers})
+	db = open(t, Config{QueueConfig: sqlstore.QueueConfig{Workers: workers}})
 	river.AddWorker(workers, &endWorker{db: db})
 	if err := db.Start(ctx); err != nil {
 		t.Errorf("Start with MaxWorkers 0: %v", err)
@@ -281,7 +282,7 @@ func TestStopCancelsAndRetries(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ttsc.db")
 	workers := river.NewWorkers()
-	db := open(t, Config{Path: path, Workers: workers, MaxWorkers: 1})
+	db := open(t, Config{Path: path, QueueConfig: sqlstore.QueueConfig{Workers: workers, MaxWorkers: 1}})
 	bw := &blockWorker{db: db, started: make(chan string, 1)}
 	river.AddWorker(workers, bw)
 	if err := db.Start(ctx); err != nil {
@@ -317,7 +318,7 @@ func TestStopCancelsAndRetries(t *testing.T) {
 	db.Close()
 
 	workers = river.NewWorkers()
-	db = open(t, Config{Path: path, Workers: workers, MaxWorkers: 1})
+	db = open(t, Config{Path: path, QueueConfig: sqlstore.QueueConfig{Workers: workers, MaxWorkers: 1}})
 	river.AddWorker(workers, &endWorker{db: db})
 	if err := db.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -349,7 +350,7 @@ func TestConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ttsc.db")
 	workers := river.NewWorkers()
-	server := open(t, Config{Path: path, Workers: workers, MaxWorkers: 4})
+	server := open(t, Config{Path: path, QueueConfig: sqlstore.QueueConfig{Workers: workers, MaxWorkers: 4}})
 	river.AddWorker(workers, &endWorker{db: server})
 	if err := server.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -397,7 +398,7 @@ func TestReaderIsQueryOnly(t *testing.T) {
 
 func TestCloseStopsQueue(t *testing.T) {
 	workers := river.NewWorkers()
-	db, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "ttsc.db"), Workers: workers, MaxWorkers: 1})
+	db, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "ttsc.db"), QueueConfig: sqlstore.QueueConfig{Workers: workers, MaxWorkers: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

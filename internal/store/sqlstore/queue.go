@@ -6,16 +6,83 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // stopCancelTimeout bounds how long a hard stop waits for cancelled jobs
 // to return.
 const stopCancelTimeout = 10 * time.Second
+
+// QueueConfig is the queue's part of a store's configuration.
+type QueueConfig struct {
+	// Workers holds the queue's workers. Nil: this process only inserts
+	// jobs (API processes, the CLI). Workers may be added until Start.
+	Workers *river.Workers
+	// MaxWorkers is how many jobs run at once when processing; 0 inserts
+	// only.
+	MaxWorkers int
+	// Periodic are jobs the queue schedules itself (the retention
+	// sweep); with several processes, only the queue's leader does.
+	Periodic []*river.PeriodicJob
+	// JobTimeout bounds one attempt of a job. Default 5 minutes.
+	JobTimeout time.Duration
+	// RescueAfter is when a job left running by a dead process is handed
+	// out again. Default JobTimeout plus one minute.
+	RescueAfter time.Duration
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+	// Logger receives River's logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// WithDefaults returns c with its defaults filled in.
+func (c QueueConfig) WithDefaults() QueueConfig {
+	if c.JobTimeout == 0 {
+		c.JobTimeout = 5 * time.Minute
+	}
+	if c.RescueAfter == 0 {
+		c.RescueAfter = c.JobTimeout + time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Working reports whether the process works jobs.
+func (c QueueConfig) Working() bool { return c.Workers != nil && c.MaxWorkers > 0 }
+
+// River returns River's configuration: jobs are tried three times, and
+// fetchCooldown and fetchPoll bound how soon a worker sees a new job when
+// no notification wakes it.
+func (c QueueConfig) River(fetchCooldown, fetchPoll time.Duration) *river.Config {
+	rc := &river.Config{
+		Logger:               c.Logger,
+		JobTimeout:           c.JobTimeout,
+		RescueStuckJobsAfter: c.RescueAfter,
+		MaxAttempts:          3,
+		FetchCooldown:        fetchCooldown,
+		FetchPollInterval:    fetchPoll,
+	}
+	if c.Workers != nil {
+		rc.Workers = c.Workers
+		rc.PeriodicJobs = c.Periodic
+		if c.MaxWorkers > 0 {
+			rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.MaxWorkers}}
+		}
+	}
+	return rc
+}
 
 // Queue runs a River client's workers: started once, stopped with a grace
 // period, and stopped hard on Close.
@@ -83,8 +150,8 @@ func (q *Queue) Halt() error {
 
 // Migrate applies the *.sql files of migrations that db has not applied
 // yet, in name order, each in its own transaction, recording them in the
-// table ttsc_migration.
-func Migrate(ctx context.Context, db *sql.DB, d Dialect, migrations fs.FS, now time.Time) error {
+// table ttsc_migration; then River's migrations through driver.
+func Migrate(ctx context.Context, db *sql.DB, d Dialect, migrations fs.FS, now time.Time, driver riverdriver.Driver[*sql.Tx]) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ttsc_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return err
 	}
@@ -99,7 +166,12 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, migrations fs.FS, now t
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return nil
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
 }
 
 func apply(ctx context.Context, p pool, migrations fs.FS, name string, now time.Time) error {
