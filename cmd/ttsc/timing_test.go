@@ -46,6 +46,10 @@ func TestAsyncTimestampsAndSubtitles(t *testing.T) {
 	}
 	mp3Data, _ := fetch(t, *resp.AudioFileUrl)
 	duration := decodeMP3(t, mp3Data).Duration()
+	rec, err := c.ShowTtsJob(&model.ShowTtsJobRequest{JobId: created.JobId})
+	if err != nil || *rec.Count != 1 || !*(*rec.Data)[0].NeedTimestamp || !*(*rec.Data)[0].GenSrt {
+		t.Errorf("the job record should show need_timestamp and gen_srt: %v, %v", rec, err)
+	}
 
 	infoData, ct := fetch(t, *resp.AudioInfoFileUrl)
 	if ct != "application/json" {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -100,6 +101,10 @@ func (s *Server) jobDetail(r *http.Request, j *ttsc.Job) (ttsJobDetail, error) {
 	}
 	if j.State == ttsc.JobFailed {
 		d.FailMsg = j.Message
+	}
+	var opts ttsc.JobOptions
+	if len(j.Options) > 0 && json.Unmarshal(j.Options, &opts) == nil {
+		d.NeedTimestamp, d.GenSRT = opts.NeedTimestamp, opts.GenSRT
 	}
 	for _, f := range j.Files {
 		if f.Kind != ttsc.FileAudio {
