@@ -28,6 +28,8 @@ type store interface {
 	Stop(ctx context.Context) error
 	Close() error
 	Ping(ctx context.Context) error
+	// QueueDepth counts queue jobs by kind and state (for metrics).
+	QueueDepth(ctx context.Context) (map[string]int, error)
 }
 
 // storeOptions are the queue settings of openStore.

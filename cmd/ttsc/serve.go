@@ -27,6 +27,7 @@ import (
 	"github.com/openttsc/ttsc/internal/callback"
 	"github.com/openttsc/ttsc/internal/engine/pool"
 	"github.com/openttsc/ttsc/internal/httpapi"
+	"github.com/openttsc/ttsc/internal/metrics"
 	"github.com/openttsc/ttsc/internal/netguard"
 	"github.com/openttsc/ttsc/internal/retention"
 	"github.com/openttsc/ttsc/internal/voices"
@@ -112,11 +113,12 @@ type Main struct {
 	// URL is the base URL the server listens on, set by Run.
 	URL string
 
-	logger *slog.Logger
-	db     store
-	pool   *pool.Pool
-	http   *http.Server
-	done   chan error
+	logger  *slog.Logger
+	db      store
+	metrics *metrics.Metrics
+	pool    *pool.Pool
+	http    *http.Server
+	done    chan error
 }
 
 // DefaultServeConfig returns the defaults of `ttsc serve`.
@@ -292,7 +294,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	callbacks, _ := netguard.Parse(c.CallbackAllow, false)
 	uploads, _ := netguard.Parse(c.ExternalURLAllow, true)
+	m.metrics = metrics.New()
+	m.metrics.EngineRestarts(m.pool.Restarts)
+	m.metrics.QueueDepth(m.db.QueueDepth, m.logger)
 	api, err := httpapi.New(httpapi.Config{
+		Metrics:         m.metrics,
 		Jobs:            m.db,
 		Credentials:     m.db,
 		Vocabulary:      m.db,
@@ -322,9 +328,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ln.Close()
 		return err
 	}
-	var handler http.Handler = api
-	if !serveAPI {
-		handler = api.HealthOnly()
+	handler := http.NewServeMux()
+	// /metrics on the same address as the API: keep it from the public
+	// at the load balancer (docs/deploy.md).
+	handler.Handle("GET /metrics", m.metrics.Handler())
+	if serveAPI {
+		handler.Handle("/", api)
+	} else {
+		handler.Handle("/", api.HealthOnly())
 	}
 	m.http = &http.Server{
 		Handler:           handler,
@@ -356,6 +367,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs ttsc.BlobStore, key []byte, callbacks, uploads *netguard.Policy) error {
 	c := m.Config
 	w, err := worker.New(worker.Config{
+		Metrics:     m.metrics,
 		Uploads:     uploads.Client(c.CallbackTimeout),
 		Jobs:        m.db,
 		Vocabulary:  m.db,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
+	"github.com/openttsc/ttsc/internal/metrics"
 	"github.com/openttsc/ttsc/internal/netguard"
 )
 
@@ -48,6 +49,8 @@ type Config struct {
 	// ExternalURLs decides where finished files may be uploaded; nil
 	// refuses the *_output_external_url fields.
 	ExternalURLs *netguard.Policy
+	// Metrics records request counts and latencies; nil records nothing.
+	Metrics *metrics.Metrics
 	// Ready reports whether the server can serve; nil means always.
 	Ready func(context.Context) error
 	// Now returns the current time. Default time.Now.
@@ -158,12 +161,12 @@ func (s *Server) routes() {
 	// ServeMux's plain text.
 	for path, methods := range s.paths {
 		allow := strings.Join(append(methods, "HEAD"), ", ")
-		s.mux.Handle(path, s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		s.mux.Handle(path, s.wrap(path, func(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("Allow", allow)
 			return ttsc.Errorf(codeNoMethod, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)
 		}))
 	}
-	s.mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+	s.mux.Handle("/", s.wrap("unknown", func(w http.ResponseWriter, r *http.Request) error {
 		return ttsc.Errorf(codeNoRoute, "no API at %s %s", r.Method, r.URL.Path)
 	}))
 }
@@ -178,18 +181,43 @@ func (s *Server) handle(method, path string, h handlerFunc, authenticated bool) 
 	if authenticated {
 		h = s.authenticate(h)
 	}
-	s.mux.Handle(method+" "+path, s.wrap(h))
+	s.mux.Handle(method+" "+path, s.wrap(path, h))
 	s.paths[path] = append(s.paths[path], method)
 }
 
 // wrap turns a handlerFunc into an http.Handler that writes its error.
-func (s *Server) wrap(h handlerFunc) http.Handler {
+func (s *Server) wrap(route string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		if err := h(sw, r); err != nil {
+			s.writeError(sw, r, err)
 		}
+		s.cfg.Metrics.Request(route, r.Method, sw.status, time.Since(start))
 	})
 }
+
+// statusWriter remembers the status of a response for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if !w.wrote {
+		w.status, w.wrote = status, true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ServeHTTP gives every request an ID, echoed in X-Request-Id.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

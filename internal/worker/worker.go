@@ -22,6 +22,7 @@ import (
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
 	"github.com/openttsc/ttsc/internal/audio/mp3"
+	"github.com/openttsc/ttsc/internal/metrics"
 	"github.com/openttsc/ttsc/internal/netguard"
 	"github.com/openttsc/ttsc/internal/text"
 )
@@ -51,6 +52,8 @@ type Config struct {
 	// must refuse hosts the operator has not allowed (package netguard).
 	// Nil fails such jobs.
 	Uploads *http.Client
+	// Metrics records job and engine timings; nil records nothing.
+	Metrics *metrics.Metrics
 	// Logger receives job logs. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -118,6 +121,7 @@ func (w *Worker) Work(ctx context.Context, rj *river.Job[ttsc.SynthesisArgs]) er
 		if err := w.cfg.Jobs.EndJob(ctx, j.ID, ttsc.JobSucceeded, "0", ""); err != nil {
 			return err
 		}
+		w.cfg.Metrics.JobEnded(string(j.Type), string(ttsc.JobSucceeded), time.Since(j.CreatedAt))
 		log.Info("job succeeded", "segments", j.Segments, "elapsed_ms", time.Since(start).Milliseconds())
 		return nil
 	case ctx.Err() != nil:
@@ -132,6 +136,7 @@ func (w *Worker) Work(ctx context.Context, rj *river.Job[ttsc.SynthesisArgs]) er
 		if endErr := w.cfg.Jobs.EndJob(context.WithoutCancel(ctx), j.ID, ttsc.JobFailed, w.cfg.FailureCode(err), ttsc.ErrorMessage(err)); endErr != nil {
 			return endErr
 		}
+		w.cfg.Metrics.JobEnded(string(j.Type), string(ttsc.JobFailed), time.Since(j.CreatedAt))
 		return nil
 	}
 	log.Warn("job attempt failed; will retry", "err", err)
@@ -194,6 +199,9 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 	j2, err := w.cfg.Jobs.StartJob(ctx, j.ID, len(segs))
 	if err != nil {
 		return err
+	}
+	if j.State == ttsc.JobWaiting {
+		w.cfg.Metrics.JobStarted(string(j.Type), time.Since(j.CreatedAt))
 	}
 	*j = *j2
 	done := make(map[int]bool, len(j.Files))
@@ -452,13 +460,18 @@ func (w *Worker) read(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs [
 		Pitch:  scaled(j.Prosody.Pitch, seg.Prosody.Pitch),
 	})
 	if err != nil {
+		w.cfg.Metrics.SegmentFailed(voice.Engine, string(ttsc.ErrorCode(err)))
 		return nil, &ttsc.Error{
 			Code:    ttsc.ErrorCode(err),
 			Message: fmt.Sprintf("segment %d of %d: %s", i+1, len(segs), ttsc.ErrorMessage(err)),
 			Err:     err,
 		}
 	}
-	w.cfg.Logger.Debug("segment read", "job_id", j.ID, "segment", i, "engine_ms", time.Since(t0).Milliseconds())
+	took := time.Since(t0)
+	if sp.SampleRate > 0 {
+		w.cfg.Metrics.Segment(voice.Engine, took, time.Duration(len(sp.Samples))*time.Second/time.Duration(sp.SampleRate))
+	}
+	w.cfg.Logger.Debug("segment read", "job_id", j.ID, "segment", i, "engine_ms", took.Milliseconds())
 	if seg.Prosody.Volume == 1 && voice.GainDB == 0 {
 		audio.ApplyVolume(sp.Samples, j.Prosody.Volume)
 	} else {

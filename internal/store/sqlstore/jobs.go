@@ -345,3 +345,23 @@ func (db *DB) DeleteJob(ctx context.Context, id string) (err error) {
 	_, err = db.write.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
 	return err
 }
+
+// QueueDepth counts the queue's jobs by kind and state, keyed by
+// metrics.DepthKey's scheme: kind, a NUL byte, state.
+func (db *DB) QueueDepth(ctx context.Context) (map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT kind, state, COUNT(*) FROM river_job GROUP BY kind, state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var kind, state string
+		var n int
+		if err := rows.Scan(&kind, &state, &n); err != nil {
+			return nil, err
+		}
+		out[kind+"\x00"+state] = n
+	}
+	return out, rows.Err()
+}
