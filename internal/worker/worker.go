@@ -11,10 +11,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -24,6 +22,7 @@ import (
 	"github.com/openttsc/ttsc/internal/audio/mp3"
 	"github.com/openttsc/ttsc/internal/metrics"
 	"github.com/openttsc/ttsc/internal/netguard"
+	"github.com/openttsc/ttsc/internal/speech"
 	"github.com/openttsc/ttsc/internal/text"
 )
 
@@ -37,14 +36,8 @@ type Config struct {
 	// Vocabulary holds the projects' pronunciation entries; nil applies
 	// none.
 	Vocabulary Vocabulary
-	// SegmentRunes is the longest segment, in code points, handed to the
-	// engine at once. Default 300.
-	SegmentRunes int
-	// PackRunes is how long neighbouring sentences may grow when joined
-	// into one segment. Default 150: a sentence each would cost a round
-	// trip and a file per sentence, while longer segments would delay a
-	// preview's first file.
-	PackRunes int
+	// Limits override the segment limits of package speech (tests).
+	Limits speech.Limits
 	// FailureCode maps an error to the MetaStudio code recorded on a
 	// failed job. Default: "MSS.00000004" for everything.
 	FailureCode func(error) string
@@ -67,7 +60,8 @@ type Vocabulary interface {
 // Worker is the River worker for ttsc.SynthesisArgs.
 type Worker struct {
 	river.WorkerDefaults[ttsc.SynthesisArgs]
-	cfg Config
+	cfg    Config
+	reader speech.Reader
 }
 
 // New returns a Worker for cfg.
@@ -75,19 +69,13 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Jobs == nil || cfg.Blobs == nil || cfg.Engine == nil || cfg.Voices == nil {
 		return nil, errors.New("worker: Config.Jobs, Blobs, Engine and Voices are required")
 	}
-	if cfg.SegmentRunes == 0 {
-		cfg.SegmentRunes = 300
-	}
-	if cfg.PackRunes == 0 {
-		cfg.PackRunes = 150
-	}
 	if cfg.FailureCode == nil {
 		cfg.FailureCode = func(error) string { return "MSS.00000004" }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Worker{cfg: cfg}, nil
+	return &Worker{cfg: cfg, reader: speech.Reader{Engine: cfg.Engine, Metrics: cfg.Metrics}}, nil
 }
 
 // NextRetry retries transient failures quickly: a client is polling.
@@ -185,10 +173,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 	if err != nil {
 		return err
 	}
-	prep, err := text.Prepare(src, text.Options{
-		Vocabulary: entries, Phonetic: phonetic(voice),
-		SegmentRunes: w.cfg.SegmentRunes, PackRunes: w.cfg.PackRunes,
-	})
+	prep, err := speech.Prepare(src, voice, entries, w.cfg.Limits)
 	if err != nil {
 		return err
 	}
@@ -220,7 +205,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 		if done[i] {
 			continue
 		}
-		sp, err := w.read(ctx, j, voice, segs, i)
+		sp, err := w.reader.Read(ctx, voice, j.Prosody, segs, i)
 		if err != nil {
 			return err
 		}
@@ -247,7 +232,7 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, v
 	var words []audio.Span
 	rate := 0
 	for i, seg := range segs {
-		sp, err := w.read(ctx, j, voice, segs, i)
+		sp, err := w.reader.Read(ctx, voice, j.Prosody, segs, i)
 		if err != nil {
 			return err
 		}
@@ -262,7 +247,7 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, v
 	}
 	src := prep.Display
 	words = originalWords(prep, words)
-	sentences := timeSentences(text.Split(src, w.cfg.SegmentRunes), words)
+	sentences := timeSentences(text.Split(src, speech.SegmentRunes), words)
 	duration := time.Duration(len(samples)) * time.Second / time.Duration(rate)
 	if opts.NeedTimestamp {
 		info := audio.NewInfo(src, words, sentences, rate, duration).JSON()
@@ -408,16 +393,6 @@ func (w *Worker) entries(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions)
 	return entries, err
 }
 
-// phonetic returns how the voice's engine reads IPA: espeak-ng's English
-// voices take phoneme mnemonics; other voices ignore PHONETIC_SYMBOL
-// entries.
-func phonetic(v ttsc.Voice) text.Phonetic {
-	if v.Engine == "espeak" && strings.HasPrefix(v.Locale, "en") {
-		return text.EspeakPhonemeInput
-	}
-	return nil
-}
-
 // timeSentences times each sentence from its first and last word;
 // sentences without words (punctuation only) are left out.
 func timeSentences(sentences []text.Segment, words []audio.Span) []audio.Span {
@@ -446,67 +421,6 @@ func (w *Worker) put(ctx context.Context, j *ttsc.Job, kind ttsc.FileKind, name,
 		return err
 	}
 	return w.cfg.Jobs.AddFile(ctx, j.ID, ttsc.File{Kind: kind, Index: index, Key: key, ContentType: ctype, Size: int64(len(data))})
-}
-
-// read has the engine read segment i, naming the segment in any error.
-func (w *Worker) read(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, segs []text.Segment, i int) (*ttsc.Speech, error) {
-	t0 := time.Now()
-	seg := segs[i]
-	sp, err := w.cfg.Engine.Synthesize(ctx, ttsc.SynthesisRequest{
-		Engine: voice.Engine,
-		Voice:  voice.EngineVoice,
-		Text:   seg.Text,
-		Speed:  scaled(j.Prosody.Speed, seg.Prosody.Rate),
-		Pitch:  scaled(j.Prosody.Pitch, seg.Prosody.Pitch),
-	})
-	if err != nil {
-		w.cfg.Metrics.SegmentFailed(voice.Engine, string(ttsc.ErrorCode(err)))
-		return nil, &ttsc.Error{
-			Code:    ttsc.ErrorCode(err),
-			Message: fmt.Sprintf("segment %d of %d: %s", i+1, len(segs), ttsc.ErrorMessage(err)),
-			Err:     err,
-		}
-	}
-	took := time.Since(t0)
-	if sp.SampleRate > 0 {
-		w.cfg.Metrics.Segment(voice.Engine, took, time.Duration(len(sp.Samples))*time.Second/time.Duration(sp.SampleRate))
-	}
-	w.cfg.Logger.Debug("segment read", "job_id", j.ID, "segment", i, "engine_ms", took.Milliseconds())
-	if seg.Prosody.Volume == 1 && voice.GainDB == 0 {
-		audio.ApplyVolume(sp.Samples, j.Prosody.Volume)
-	} else {
-		// The voice's level correction, the request's volume and SSML's
-		// in one pass of the limiter.
-		v := min(max(j.Prosody.Volume, ttsc.VolumeMin), ttsc.VolumeMax)
-		audio.Gain(sp.Samples, math.Pow(10, voice.GainDB/20)*float64(v)/ttsc.VolumeDefault*seg.Prosody.Volume)
-	}
-	pad(sp, seg.PauseBeforeMs, seg.PauseAfterMs)
-	return sp, nil
-}
-
-// scaled applies an SSML multiplier to a request's percentage.
-func scaled(percent int, m float64) int {
-	if m == 1 || m == 0 {
-		return percent
-	}
-	if percent <= 0 {
-		percent = 100
-	}
-	return int(math.Round(float64(percent) * m))
-}
-
-// pad surrounds speech with the silence of SSML breaks, moving its word
-// events along.
-func pad(sp *ttsc.Speech, beforeMs, afterMs int) {
-	if beforeMs <= 0 && afterMs <= 0 {
-		return
-	}
-	before := audio.Silence(sp.SampleRate, time.Duration(beforeMs)*time.Millisecond)
-	after := audio.Silence(sp.SampleRate, time.Duration(afterMs)*time.Millisecond)
-	sp.Samples = slices.Concat(before, sp.Samples, after)
-	for k := range sp.Words {
-		sp.Words[k].Sample += len(before)
-	}
 }
 
 // store encodes audio in the job's format and records it as audio file

@@ -17,6 +17,7 @@ import (
 	"github.com/openttsc/ttsc/internal/audio"
 	"github.com/openttsc/ttsc/internal/blob/diskblob"
 	"github.com/openttsc/ttsc/internal/engine/espeak"
+	"github.com/openttsc/ttsc/internal/speech"
 	"github.com/openttsc/ttsc/internal/store/sqlitestore"
 	"github.com/openttsc/ttsc/internal/voices"
 )
@@ -77,7 +78,7 @@ func (b *bundle) worker(t *testing.T, blobs ttsc.BlobStore) *Worker {
 	t.Helper()
 	w, err := New(Config{
 		Jobs: b.db, Blobs: blobs, Engine: b.engine, Voices: voices.Lookup,
-		PackRunes:   1, // a segment per sentence, so tests can count them
+		Limits:      speech.Limits{PackRunes: 1}, // a segment per sentence, so tests can count them
 		FailureCode: func(err error) string { return "CODE-" + ttsc.ErrorCode(err) },
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -247,7 +248,7 @@ func TestShortSentencesArePacked(t *testing.T) {
 	b := setup(t)
 	j := b.job(t, threeSentences, ttsc.DefaultProsody(), englishVoice(t))
 	w := b.worker(t, b.blobs)
-	w.cfg.PackRunes = 150
+	w.cfg.Limits = speech.Limits{} // the defaults
 	if err := w.Work(context.Background(), riverJob(j, 1)); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,141 @@
+// Package speech turns a request's text into audio segment by segment: it
+// prepares the text (SSML, pronunciation entries, segmentation) for the
+// voice's engine, has the engine read each segment with the request's
+// prosody, and brings the audio to the requested level with the pauses
+// SSML asked for. The queue workers, the OpenAI-compatible endpoint and
+// `ttsc say` all speak through it.
+package speech
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
+	"github.com/openttsc/ttsc/internal/metrics"
+	"github.com/openttsc/ttsc/internal/text"
+)
+
+// Segment limits: SegmentRunes is the longest segment handed to an
+// engine at once; PackRunes is how long neighbouring sentences may grow
+// when joined into one segment. A sentence each would cost a round trip
+// and a file per sentence, while longer segments would delay a preview's
+// first file.
+const (
+	SegmentRunes = 300
+	PackRunes    = 150
+)
+
+// Limits overrides the segment limits; zero fields keep the defaults.
+type Limits struct {
+	SegmentRunes, PackRunes int
+}
+
+// Prepare prepares src for voice: SSML, the pronunciation entries (nil
+// for none) and segmentation.
+func Prepare(src string, voice ttsc.Voice, entries []*ttsc.Vocabulary, l Limits) (*text.Prepared, error) {
+	return text.Prepare(src, text.Options{
+		Vocabulary: entries, Phonetic: Phonetic(voice),
+		SegmentRunes: cmp.Or(l.SegmentRunes, SegmentRunes), PackRunes: cmp.Or(l.PackRunes, PackRunes),
+	})
+}
+
+// Phonetic returns how the voice's engine reads IPA: espeak-ng's English
+// voices take phoneme mnemonics; other voices ignore PHONETIC_SYMBOL
+// entries and IPA <phoneme> markup.
+func Phonetic(v ttsc.Voice) text.Phonetic {
+	if v.Engine == "espeak" && strings.HasPrefix(v.Locale, "en") {
+		return text.EspeakPhonemeInput
+	}
+	return nil
+}
+
+// Reader has an engine read segments.
+type Reader struct {
+	Engine ttsc.Engine
+	// Metrics records engine timings; nil records nothing.
+	Metrics *metrics.Metrics
+}
+
+// Read has the engine read segment i of segs with voice and prosody p:
+// SSML's rate and pitch scale the request's, the voice's level
+// correction, the request's volume and SSML's apply in one pass of the
+// limiter, and the segment's pauses surround it. Errors name the segment.
+func (r Reader) Read(ctx context.Context, voice ttsc.Voice, p ttsc.Prosody, segs []text.Segment, i int) (*ttsc.Speech, error) {
+	t0 := time.Now()
+	seg := segs[i]
+	sp, err := r.Engine.Synthesize(ctx, ttsc.SynthesisRequest{
+		Engine: voice.Engine,
+		Voice:  voice.EngineVoice,
+		Text:   seg.Text,
+		Speed:  scaled(p.Speed, seg.Prosody.Rate),
+		Pitch:  scaled(p.Pitch, seg.Prosody.Pitch),
+	})
+	if err != nil {
+		r.Metrics.SegmentFailed(voice.Engine, string(ttsc.ErrorCode(err)))
+		return nil, &ttsc.Error{
+			Code:    ttsc.ErrorCode(err),
+			Message: fmt.Sprintf("segment %d of %d: %s", i+1, len(segs), ttsc.ErrorMessage(err)),
+			Err:     err,
+		}
+	}
+	if sp.SampleRate > 0 {
+		r.Metrics.Segment(voice.Engine, time.Since(t0), time.Duration(len(sp.Samples))*time.Second/time.Duration(sp.SampleRate))
+	}
+	if seg.Prosody.Volume == 1 && voice.GainDB == 0 {
+		audio.ApplyVolume(sp.Samples, p.Volume)
+	} else {
+		v := min(max(p.Volume, ttsc.VolumeMin), ttsc.VolumeMax)
+		audio.Gain(sp.Samples, math.Pow(10, voice.GainDB/20)*float64(v)/ttsc.VolumeDefault*seg.Prosody.Volume)
+	}
+	pad(sp, seg.PauseBeforeMs, seg.PauseAfterMs)
+	return sp, nil
+}
+
+// scaled applies an SSML multiplier to a request's percentage.
+func scaled(percent int, m float64) int {
+	if m == 1 || m == 0 {
+		return percent
+	}
+	if percent <= 0 {
+		percent = 100
+	}
+	return int(math.Round(float64(percent) * m))
+}
+
+// pad surrounds speech with the silence of SSML breaks, moving its word
+// events along.
+func pad(sp *ttsc.Speech, beforeMs, afterMs int) {
+	if beforeMs <= 0 && afterMs <= 0 {
+		return
+	}
+	before := audio.Silence(sp.SampleRate, time.Duration(beforeMs)*time.Millisecond)
+	after := audio.Silence(sp.SampleRate, time.Duration(afterMs)*time.Millisecond)
+	sp.Samples = slices.Concat(before, sp.Samples, after)
+	for k := range sp.Words {
+		sp.Words[k].Sample += len(before)
+	}
+}
+
+// Speak reads all of prep, calling emit with each segment's speech in
+// order; emit's error stops it.
+func (r Reader) Speak(ctx context.Context, voice ttsc.Voice, p ttsc.Prosody, prep *text.Prepared, emit func(i int, sp *ttsc.Speech) error) error {
+	if len(prep.Segments) == 0 {
+		return ttsc.Errorf(ttsc.EINVALID, "the text has nothing to read")
+	}
+	for i := range prep.Segments {
+		sp, err := r.Read(ctx, voice, p, prep.Segments, i)
+		if err != nil {
+			return err
+		}
+		if err := emit(i, sp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
