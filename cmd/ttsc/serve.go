@@ -299,6 +299,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.metrics.QueueDepth(m.db.QueueDepth, m.logger)
 	api, err := httpapi.New(httpapi.Config{
 		Metrics:         m.metrics,
+		Engine:          m.pool,
 		Jobs:            m.db,
 		Credentials:     m.db,
 		Vocabulary:      m.db,

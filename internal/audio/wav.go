@@ -80,6 +80,20 @@ func EncodeWAV(samples []int16, rate, channels int) []byte {
 	return b
 }
 
+// streamSize is the RIFF and data size of a WAV header written before its
+// length is known, as streaming players and decoders expect.
+const streamSize = 0xFFFFFFFF
+
+// StreamWAVHeader returns the 44-byte header of a 16-bit PCM WAV stream
+// of unknown length: its sizes are 0xFFFFFFFF, which decoders read as
+// "until the end of the stream".
+func StreamWAVHeader(rate, channels int) []byte {
+	h := EncodeWAV(nil, rate, channels)
+	binary.LittleEndian.PutUint32(h[4:], streamSize)
+	binary.LittleEndian.PutUint32(h[40:], streamSize)
+	return h
+}
+
 // ErrFormat is wrapped by every error DecodeWAV returns, so callers can
 // tell a bad file from other failures.
 var ErrFormat = errors.New("invalid WAV")
@@ -94,6 +108,8 @@ func formatError(format string, args ...any) error {
 // a bug upstream that should fail loudly, not play as noise. Unknown chunks
 // (LIST, fact, ...) are skipped; bytes after the RIFF chunk are ignored, as
 // some tools append tags there.
+//
+// A streamed WAV (StreamWAVHeader) is read to its end.
 func DecodeWAV(b []byte) (*PCM, error) {
 	le := binary.LittleEndian
 	if len(b) < 12 {
@@ -103,6 +119,10 @@ func DecodeWAV(b []byte) (*PCM, error) {
 		return nil, formatError("not a RIFF/WAVE file (starts %q)", b[:12])
 	}
 	riffEnd := 8 + uint64(le.Uint32(b[4:8]))
+	streamed := le.Uint32(b[4:8]) == streamSize
+	if streamed {
+		riffEnd = uint64(len(b)) // a stream: to the end
+	}
 	if riffEnd < 12 {
 		return nil, formatError("RIFF size %d is smaller than the 4-byte WAVE tag", riffEnd-8)
 	}
@@ -122,6 +142,9 @@ func DecodeWAV(b []byte) (*PCM, error) {
 		id := string(b[off : off+4])
 		size := uint64(le.Uint32(b[off+4 : off+8]))
 		body := off + 8
+		if streamed && id == "data" && size == streamSize {
+			size = (riffEnd - body) / 2 * 2
+		}
 		if size > riffEnd-body {
 			return nil, formatError("%q chunk at offset %d says %d bytes but only %d remain: truncated", id, off, size, riffEnd-body)
 		}

@@ -3,6 +3,7 @@ package audio_test
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -278,5 +279,23 @@ func BenchmarkEncodeWAV60s(b *testing.B) {
 	b.SetBytes(int64(2 * len(samples)))
 	for b.Loop() {
 		audio.EncodeWAV(samples, 22050, 1)
+	}
+}
+
+func TestStreamedWAV(t *testing.T) {
+	samples := []int16{1, -2, 3, -4, 5}
+	b := append(audio.StreamWAVHeader(16000, 1), audio.EncodeWAV(samples, 16000, 1)[44:]...)
+	p, err := audio.DecodeWAV(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rate != 16000 || p.Channels != 1 || !slices.Equal(p.Samples, samples) {
+		t.Errorf("decoded %+v, want the 5 samples at 16 kHz", p)
+	}
+	// A header whose sizes lie without being the stream marker still fails.
+	bad := slices.Clone(b)
+	binary.LittleEndian.PutUint32(bad[4:], 1000)
+	if _, err := audio.DecodeWAV(bad); err == nil {
+		t.Error("a wrong RIFF size decoded")
 	}
 }

@@ -49,6 +49,9 @@ type Config struct {
 	// ExternalURLs decides where finished files may be uploaded; nil
 	// refuses the *_output_external_url fields.
 	ExternalURLs *netguard.Policy
+	// Engine reads text for the synchronous OpenAI-compatible endpoint;
+	// nil makes it answer 503.
+	Engine ttsc.Engine
 	// Metrics records request counts and latencies; nil records nothing.
 	Metrics *metrics.Metrics
 	// Ready reports whether the server can serve; nil means always.
@@ -137,6 +140,8 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/{project_id}/ttsc/once-code", s.handleCreateOnceCode, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/phonetic-symbol", s.handleShowPhoneticSymbol, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/callback-key", s.handleShowCallbackKey, true)
+	// OpenAI-compatible speech, with a bearer token and OpenAI's errors.
+	s.handle("POST", "/v1/audio/speech", s.handleOpenAISpeech, false)
 
 	s.handle("POST", "/v1/{project_id}/ttsc/vocabulary-configs", s.handleCreateVocabulary, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/vocabulary-configs", s.handleListVocabularies, true)
