@@ -7,6 +7,8 @@
 //	ttsc credentials delete AK remove an access key
 //	ttsc tokens create         make a bearer token for X-Auth-Token
 //	ttsc migrate               apply database migrations and exit
+//	ttsc say "text"            read text aloud into a WAV or MP3 file
+//	ttsc voices                list the voices
 //	ttsc engine-host           internal: one engine process of the pool
 package main
 
@@ -34,6 +36,8 @@ Usage:
   ttsc credentials delete [flags] AK  delete an access key
   ttsc tokens create --project ID     create a token for the X-Auth-Token header
   ttsc migrate [--database URL]       apply database migrations and exit
+  ttsc say [flags] "text"             read text aloud into a WAV or MP3 file, no server needed
+  ttsc voices [flags]                 list the voices
   ttsc version                        print the version
 
 Run "ttsc COMMAND -h" for the flags of a command. Every flag can also be
@@ -62,6 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runTokens(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		err = runMigrate(ctx, args[1:], stdout, stderr)
+	case "say":
+		err = runSay(ctx, args[1:], stdin, stdout, stderr)
+	case "voices":
+		err = runVoices(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ttsc", version)
 	case "help", "-h", "-help", "--help":

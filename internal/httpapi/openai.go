@@ -18,26 +18,8 @@ import (
 	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/speech"
 	"github.com/openttsc/ttsc/internal/text"
+	"github.com/openttsc/ttsc/internal/voices"
 )
-
-// openAIVoices maps OpenAI's voice names onto catalogue voices (by
-// engine voice): the most intelligible English voices, female names to
-// female voices. docs/openai.md lists them.
-var openAIVoices = map[string]string{
-	"alloy":   "slt",
-	"ash":     "rms",
-	"ballad":  "awb",
-	"cedar":   "rms",
-	"coral":   "slt",
-	"echo":    "rms",
-	"fable":   "awb",
-	"marin":   "slt",
-	"nova":    "slt",
-	"onyx":    "kal16",
-	"sage":    "en-us+f5",
-	"shimmer": "en+f5",
-	"verse":   "kal16",
-}
 
 // openAIRequest is the body of OpenAI's POST /v1/audio/speech.
 type openAIRequest struct {
@@ -220,17 +202,8 @@ func (s *Server) openAIVoice(raw json.RawMessage) (ttsc.Voice, error) {
 		}
 		name = obj.ID
 	}
-	if v, ok := s.voices[name]; ok {
+	if v, ok := voices.Resolve(s.cfg.Voices, name); ok {
 		return v, nil
-	}
-	key := strings.ToLower(strings.TrimSpace(name))
-	if ev, ok := openAIVoices[key]; ok {
-		key = ev
-	}
-	for _, v := range s.cfg.Voices {
-		if !v.Preset && (strings.EqualFold(v.EngineVoice, key) || strings.EqualFold(v.Name, name)) {
-			return v, nil
-		}
 	}
 	return ttsc.Voice{}, &paramError{"voice", ttsc.Errorf(ttsc.ENOVOICE, "voice %q is neither an OpenAI voice name nor a ttsc voice (see GET /v1/{project_id}/digital-assets)", truncate(name, 64))}
 }

@@ -175,3 +175,44 @@ func build(langs []language, presets []preset) []ttsc.Voice {
 	}
 	return out
 }
+
+// OpenAIVoices maps OpenAI's voice names onto catalogue voices, by engine
+// voice: the most intelligible English voices, female names to female
+// voices (docs/openai.md lists them).
+var OpenAIVoices = map[string]string{
+	"alloy":   "slt",
+	"ash":     "rms",
+	"ballad":  "awb",
+	"cedar":   "rms",
+	"coral":   "slt",
+	"echo":    "rms",
+	"fable":   "awb",
+	"marin":   "slt",
+	"nova":    "slt",
+	"onyx":    "kal16",
+	"sage":    "en-us+f5",
+	"shimmer": "en+f5",
+	"verse":   "kal16",
+}
+
+// Resolve finds the voice a person or a tool names: an asset ID, an
+// OpenAI voice name, an engine voice ("rms", "en-us+f5") or a catalogue
+// name, without regard to case, in catalog.
+func Resolve(catalog []ttsc.Voice, name string) (ttsc.Voice, bool) {
+	name = strings.TrimSpace(name)
+	key := strings.ToLower(name)
+	if ev, ok := OpenAIVoices[key]; ok {
+		key = ev
+	}
+	for _, v := range catalog {
+		if v.ID == key {
+			return v, true
+		}
+	}
+	for _, v := range catalog {
+		if !v.Preset && (strings.EqualFold(v.EngineVoice, key) || strings.EqualFold(v.Name, name)) {
+			return v, true
+		}
+	}
+	return ttsc.Voice{}, false
+}
