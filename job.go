@@ -178,7 +178,8 @@ func (RetentionArgs) Kind() string { return "ttsc.retention" }
 // JobStore keeps jobs and their files.
 type JobStore interface {
 	// CreateJob stores j (State WAITING) and enqueues its synthesis in the
-	// same transaction, so a stored job is never without queued work.
+	// same transaction, so a stored job is never without queued work. A
+	// WEBSOCKET job, synthesized on its connection, is only recorded.
 	CreateJob(ctx context.Context, j *Job) error
 	// Job returns the job with its files in index order. Returns ENOTFOUND
 	// if there is no such job in the project.
@@ -226,6 +227,8 @@ type JobOptions struct {
 	// SilenceMs, when positive, asks that a failed job still hand out an
 	// audio file: that many milliseconds of silence.
 	SilenceMs int `json:"silence_ms,omitempty"`
+	// WebSocketJobID is the job ID a streaming client gave its START.
+	WebSocketJobID string `json:"websocket_job_id,omitempty"`
 	// CallbackURL receives a signed POST when the job ends.
 	CallbackURL string `json:"callback_url,omitempty"`
 	// OutputExternalURL, SRTOutputExternalURL and ActionOutputExternalURL

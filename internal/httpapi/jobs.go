@@ -11,17 +11,18 @@ import (
 
 // ttsJobDetail is TtsJobDetail, one record of ShowTtsJob.
 type ttsJobDetail struct {
-	JobID         string       `json:"job_id"`
-	AssetID       string       `json:"asset_id"`
-	TextLength    int          `json:"text_length"`
-	CreateTime    string       `json:"create_time"`
-	AudioFormat   string       `json:"audio_format"`
-	NeedTimestamp bool         `json:"need_timestamp"`
-	GenSRT        bool         `json:"gen_srt"`
-	JobType       string       `json:"job_type"`
-	JobState      string       `json:"job_state"`
-	FailMsg       string       `json:"fail_msg"`
-	Files         []ttsJobFile `json:"files"`
+	JobID          string       `json:"job_id"`
+	AssetID        string       `json:"asset_id"`
+	TextLength     int          `json:"text_length"`
+	CreateTime     string       `json:"create_time"`
+	AudioFormat    string       `json:"audio_format"`
+	NeedTimestamp  bool         `json:"need_timestamp"`
+	GenSRT         bool         `json:"gen_srt"`
+	JobType        string       `json:"job_type"`
+	JobState       string       `json:"job_state"`
+	FailMsg        string       `json:"fail_msg"`
+	WebSocketJobID string       `json:"websocket_job_id,omitempty"`
+	Files          []ttsJobFile `json:"files"`
 }
 
 // ttsJobFile is TtsJobFile: the URLs of one audio file and its companions.
@@ -104,7 +105,7 @@ func (s *Server) jobDetail(r *http.Request, j *ttsc.Job) (ttsJobDetail, error) {
 	}
 	var opts ttsc.JobOptions
 	if len(j.Options) > 0 && json.Unmarshal(j.Options, &opts) == nil {
-		d.NeedTimestamp, d.GenSRT = opts.NeedTimestamp, opts.GenSRT
+		d.NeedTimestamp, d.GenSRT, d.WebSocketJobID = opts.NeedTimestamp, opts.GenSRT, opts.WebSocketJobID
 	}
 	for _, f := range j.Files {
 		if f.Kind != ttsc.FileAudio {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -123,7 +124,7 @@ func (s *Server) openAISpeech(w http.ResponseWriter, r *http.Request) error {
 		}
 		prosody.Speed = int(math.Round(sp * 100))
 	}
-	entries, err := s.projectVocabulary(r, tok.ProjectID, voice.ID)
+	entries, err := s.projectVocabulary(r.Context(), tok.ProjectID, voice.ID)
 	if err != nil {
 		return err
 	}
@@ -210,15 +211,15 @@ func (s *Server) openAIVoice(raw json.RawMessage) (ttsc.Voice, error) {
 
 // projectVocabulary returns the project's pronunciation entries for the
 // voice when the project's vocabulary switch is on.
-func (s *Server) projectVocabulary(r *http.Request, project, voiceID string) ([]*ttsc.Vocabulary, error) {
+func (s *Server) projectVocabulary(ctx context.Context, project, voiceID string) ([]*ttsc.Vocabulary, error) {
 	if s.cfg.Vocabulary == nil {
 		return nil, nil
 	}
-	cs, err := s.cfg.Vocabulary.TenantConfigs(r.Context(), project, ttsc.VocabularySwitch)
+	cs, err := s.cfg.Vocabulary.TenantConfigs(ctx, project, ttsc.VocabularySwitch)
 	if err != nil || len(cs) == 0 || cs[0].Value != "true" {
 		return nil, err
 	}
-	entries, _, err := s.cfg.Vocabulary.ListVocabularies(r.Context(), ttsc.VocabularyFilter{ProjectID: project, AssetID: voiceID})
+	entries, _, err := s.cfg.Vocabulary.ListVocabularies(ctx, ttsc.VocabularyFilter{ProjectID: project, AssetID: voiceID})
 	return entries, err
 }
 

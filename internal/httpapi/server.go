@@ -140,6 +140,9 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/{project_id}/ttsc/once-code", s.handleCreateOnceCode, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/phonetic-symbol", s.handleShowPhoneticSymbol, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/callback-key", s.handleShowCallbackKey, true)
+	// Streaming over a WebSocket; it authenticates itself (token or once
+	// code).
+	s.handle("GET", "/v1/{project_id}/ttsc/jobs", s.handleStream, false)
 	// OpenAI-compatible speech, with a bearer token and OpenAI's errors.
 	s.handle("POST", "/v1/audio/speech", s.handleOpenAISpeech, false)
 

@@ -47,9 +47,13 @@ func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
 		ms(now), ms(now)); err != nil {
 		return db.conflict(err, "job %s exists", j.ID)
 	}
-	if _, err := db.river.InsertTx(ctx, tx.Tx, ttsc.SynthesisArgs{JobID: j.ID, ProjectID: j.ProjectID},
-		&river.InsertOpts{Priority: riverPriority(j.Priority), MaxAttempts: maxAttempts}); err != nil {
-		return err
+	// A streamed job is synthesized on its connection: it is recorded,
+	// not queued.
+	if j.Type != ttsc.JobWebSocket {
+		if _, err := db.river.InsertTx(ctx, tx.Tx, ttsc.SynthesisArgs{JobID: j.ID, ProjectID: j.ProjectID},
+			&river.InsertOpts{Priority: riverPriority(j.Priority), MaxAttempts: maxAttempts}); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err

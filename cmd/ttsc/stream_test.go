@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
+	"github.com/openttsc/ttsc/internal/auth"
+)
+
+// streamResult is what one START brought back.
+type streamResult struct {
+	start, end map[string]any
+	words      []string
+	pcm        []int16
+	errFrame   map[string]any
+}
+
+// readStream reads frames up to the "end" or "error" of one command.
+func readStream(t *testing.T, ctx context.Context, c *websocket.Conn) streamResult {
+	t.Helper()
+	var r streamResult
+	for {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if typ == websocket.MessageBinary {
+			if r.start == nil {
+				t.Fatal("audio before the start frame")
+			}
+			for i := 0; i+1 < len(b); i += 2 {
+				r.pcm = append(r.pcm, int16(binary.LittleEndian.Uint16(b[i:])))
+			}
+			continue
+		}
+		var f map[string]any
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatal(err)
+		}
+		switch f["type"] {
+		case "start":
+			r.start = f
+		case "word":
+			r.words = append(r.words, f["text"].(string))
+		case "end", "preloaded":
+			r.end = f
+			return r
+		case "error":
+			r.errFrame = f
+			return r
+		}
+	}
+}
+
+func TestStreaming(t *testing.T) {
+	ts := startServer(t, "")
+	c := ts.client(t, ts.Cred)
+	value, hash, err := auth.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := ts.db.CreateToken(context.Background(), &ttsc.Token{Hash: hash, ProjectID: ts.Cred.ProjectID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/v1/" + ts.Cred.ProjectID + "/ttsc/jobs"
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	voice := voiceID(t, "EN")
+
+	conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"X-Auth-Token": {value}, "X-Voice-Asset-Id": {voice}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	texts := []string{"Streaming reads the text as it goes. The first words arrive at once.", "A second text on the same connection."}
+	for i, text := range texts {
+		t.Run("OKText"+string(rune('1'+i)), func(t *testing.T) {
+			if err := wsjson.Write(ctx, conn, map[string]any{"command": "START", "text": text, "job_id": "client-" + string(rune('a'+i))}); err != nil {
+				t.Fatal(err)
+			}
+			r := readStream(t, ctx, conn)
+			if r.errFrame != nil {
+				t.Fatalf("error frame %v", r.errFrame)
+			}
+			rate := int(r.start["sample_rate"].(float64))
+			p := &audio.PCM{Rate: rate, Channels: 1, Samples: r.pcm}
+			if err := audio.CheckSpeech(p); err != nil {
+				t.Error(err)
+			}
+			if d := int64(r.end["duration_ms"].(float64)); d != p.Duration().Milliseconds() {
+				t.Errorf("end says %d ms, audio lasts %v", d, p.Duration())
+			}
+			if got, want := strings.Join(r.words, " "), strings.Join(words(text), " "); !strings.EqualFold(strings.ReplaceAll(got, ".", ""), want) {
+				t.Errorf("word frames %q, want %q", got, want)
+			}
+		})
+	}
+	t.Run("OKPreload", func(t *testing.T) {
+		wsjson.Write(ctx, conn, map[string]any{"command": "PRELOAD"})
+		if r := readStream(t, ctx, conn); r.end == nil {
+			t.Errorf("no preloaded frame: %+v", r)
+		}
+	})
+	t.Run("ErrBadCommandKeepsConnection", func(t *testing.T) {
+		for _, cmd := range []map[string]any{{"command": "STOP"}, {"command": "START", "text": ""}, {"command": "START", "text": "<speak><voice/></speak>"}} {
+			wsjson.Write(ctx, conn, cmd)
+			r := readStream(t, ctx, conn)
+			if r.errFrame == nil || r.errFrame["error_code"] != "MSS.00000003" {
+				t.Errorf("%v: %+v, want an MSS.00000003 error frame", cmd, r.errFrame)
+			}
+		}
+		wsjson.Write(ctx, conn, map[string]any{"command": "START", "text": "Still here."})
+		if r := readStream(t, ctx, conn); r.end == nil {
+			t.Error("the connection did not survive the errors")
+		}
+	})
+	conn.Close(websocket.StatusNormalClosure, "")
+
+	t.Run("OKOnceCodeSingleUse", func(t *testing.T) {
+		code, err := c.CreateTtsOnceCode(&model.CreateTtsOnceCodeRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := wsURL + "?once_code=" + *code.OnceCode + "&voice_asset_id=" + voice
+		conn, _, err := websocket.Dial(ctx, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wsjson.Write(ctx, conn, map[string]any{"command": "START", "text": "With a once code."})
+		if r := readStream(t, ctx, conn); r.end == nil {
+			t.Errorf("%+v", r)
+		}
+		conn.Close(websocket.StatusNormalClosure, "")
+		if _, resp, err := websocket.Dial(ctx, u, nil); err == nil || resp == nil || resp.StatusCode != 401 {
+			t.Errorf("the once code worked twice: %v", err)
+		}
+	})
+	t.Run("ErrDial", func(t *testing.T) {
+		for _, test := range []struct {
+			name   string
+			url    string
+			header http.Header
+			status int
+		}{
+			{"NoCredentials", wsURL + "?voice_asset_id=" + voice, nil, 401},
+			{"UnknownVoice", wsURL, http.Header{"X-Auth-Token": {value}, "X-Voice-Asset-Id": {strings.Repeat("0", 32)}}, 400},
+			{"NoVoice", wsURL, http.Header{"X-Auth-Token": {value}}, 400},
+		} {
+			_, resp, err := websocket.Dial(ctx, test.url, &websocket.DialOptions{HTTPHeader: test.header})
+			if err == nil || resp == nil || resp.StatusCode != test.status {
+				t.Errorf("%s: %v %v, want %d", test.name, resp, err, test.status)
+			}
+		}
+	})
+	t.Run("OKListedAsWebsocketJobs", func(t *testing.T) {
+		list, err := c.ShowTtsJob(&model.ShowTtsJobRequest{JobType: ptr("WEBSOCKET")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, d := range *list.Data {
+			if d.WebsocketJobId != nil && *d.WebsocketJobId == "client-a" && *d.JobState == "SUCCEED" {
+				found = true
+			}
+		}
+		if *list.Count < 4 || !found {
+			t.Errorf("%d WEBSOCKET jobs, client-a found %v", *list.Count, found)
+		}
+	})
+}
