@@ -69,6 +69,7 @@ func TestWorkerRoleServesNoAPI(t *testing.T) {
 		want   string
 	}{
 		{"/healthz", 200, `"ok"`},
+		{"/readyz", 200, `"ok"`},
 		{"/metrics", 200, "ttsc_engine_host_restarts_total"},
 		{"/v1/" + ts.Cred.ProjectID + "/ttsc/tts-jobs", 404, ""},
 	} {

@@ -298,17 +298,23 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.metrics.EngineRestarts(m.pool.Restarts)
 	m.metrics.QueueDepth(m.db.QueueDepth, m.logger)
 	api, err := httpapi.New(httpapi.Config{
-		Metrics:         m.metrics,
-		Engine:          m.pool,
-		Jobs:            m.db,
-		Credentials:     m.db,
-		Vocabulary:      m.db,
-		Blobs:           blobs,
-		Voices:          catalog,
-		PublicURL:       public,
-		SigningKey:      key,
-		URLExpiry:       c.URLExpiry,
-		Ready:           m.db.Ping,
+		Metrics:     m.metrics,
+		Engine:      m.pool,
+		Jobs:        m.db,
+		Credentials: m.db,
+		Vocabulary:  m.db,
+		Blobs:       blobs,
+		Voices:      catalog,
+		PublicURL:   public,
+		SigningKey:  key,
+		URLExpiry:   c.URLExpiry,
+		Live:        m.db.Ping,
+		Ready: func(ctx context.Context) error {
+			if err := m.db.Ping(ctx); err != nil {
+				return err
+			}
+			return m.pool.Ready()
+		},
 		PhoneticSymbols: m.phoneticSymbols,
 		Callbacks:       callbacks,
 		ExternalURLs:    uploads,

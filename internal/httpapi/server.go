@@ -54,8 +54,10 @@ type Config struct {
 	Engine ttsc.Engine
 	// Metrics records request counts and latencies; nil records nothing.
 	Metrics *metrics.Metrics
-	// Ready reports whether the server can serve; nil means always.
-	Ready func(context.Context) error
+	// Live reports whether the server's database answers (/healthz);
+	// Ready whether it can do its work, database and engines (/readyz).
+	// Nil means always.
+	Live, Ready func(context.Context) error
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Logger receives request logs. Default slog.Default().
@@ -131,6 +133,7 @@ func New(cfg Config) (*Server, error) {
 
 func (s *Server) routes() {
 	s.handle("GET", "/healthz", s.handleHealth, false)
+	s.handle("GET", "/readyz", s.handleReady, false)
 
 	s.handle("POST", "/v1/{project_id}/ttsc/audition", s.handleCreateAudition, true)
 	s.handle("GET", "/v1/{project_id}/ttsc/audition-file/{job_id}", s.handleShowAuditionFile, true)
@@ -238,11 +241,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// HealthOnly serves /healthz alone, for processes that take jobs but
-// serve no API.
+// HealthOnly serves /healthz and /readyz alone, for processes that take
+// jobs but serve no API.
 func (s *Server) HealthOnly() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" {
+		if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 			http.NotFound(w, r)
 			return
 		}
@@ -251,9 +254,19 @@ func (s *Server) HealthOnly() http.Handler {
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.Ready != nil {
-		if err := s.cfg.Ready(r.Context()); err != nil {
-			return &ttsc.Error{Code: ttsc.EUNAVAILABLE, Message: "not ready", Err: err}
+	return s.probe(w, r, s.cfg.Live)
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	return s.probe(w, r, s.cfg.Ready)
+}
+
+// probe answers 200 {"status":"ok"} when check passes, 503 with the
+// reason when not.
+func (s *Server) probe(w http.ResponseWriter, r *http.Request, check func(context.Context) error) error {
+	if check != nil {
+		if err := check(r.Context()); err != nil {
+			return &ttsc.Error{Code: ttsc.EUNAVAILABLE, Message: "not ready: " + ttsc.ErrorMessage(err), Err: err}
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -323,6 +323,22 @@ func (h *host) roundTrip(req request) (a *answer, err, ioErr error) {
 	}, nil, nil
 }
 
+// Ready reports whether at least one engine host runs; if none does, the
+// error says why the last start failed.
+func (p *Pool) Ready() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.isClosed:
+		return ttsc.Errorf(ttsc.EUNAVAILABLE, "the engine pool is closed")
+	case p.live == 0 && p.startErr != nil:
+		return &ttsc.Error{Code: ttsc.EUNAVAILABLE, Message: "no engine host runs", Err: p.startErr}
+	case p.live == 0:
+		return ttsc.Errorf(ttsc.EUNAVAILABLE, "no engine host runs")
+	}
+	return nil
+}
+
 // Restarts is how many hosts have been replaced.
 func (p *Pool) Restarts() int64 { return p.restarts.Load() }
 

@@ -219,3 +219,14 @@ func TestPhonemes(t *testing.T) {
 		t.Errorf("engine without phonemes: %v, want EINVALID", err)
 	}
 }
+
+func TestReady(t *testing.T) {
+	p := newPool(t, 1, 30*time.Second)
+	if err := p.Ready(); err != nil {
+		t.Errorf("a running pool: %v", err)
+	}
+	p.Close()
+	if err := p.Ready(); ttsc.ErrorCode(err) != ttsc.EUNAVAILABLE {
+		t.Errorf("a closed pool: %v, want EUNAVAILABLE", err)
+	}
+}
