@@ -25,6 +25,7 @@ import (
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/callback"
+	"github.com/openttsc/ttsc/internal/engine/cache"
 	"github.com/openttsc/ttsc/internal/engine/pool"
 	"github.com/openttsc/ttsc/internal/httpapi"
 	"github.com/openttsc/ttsc/internal/metrics"
@@ -91,6 +92,9 @@ type ServeConfig struct {
 	// RescueAfter is when a job left running by a process that died is
 	// handed to another attempt. Default JobTimeout plus a minute.
 	RescueAfter time.Duration
+	// CacheMB bounds the in-memory result cache of each process, in MiB
+	// of audio; 0 switches it off. Default 64.
+	CacheMB int
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there.
 	// Keep it on loopback. Default off.
 	DebugAddr string
@@ -116,6 +120,7 @@ type Main struct {
 	logger  *slog.Logger
 	db      store
 	metrics *metrics.Metrics
+	engine  ttsc.Engine // the pool, behind the result cache
 	pool    *pool.Pool
 	http    *http.Server
 	done    chan error
@@ -132,6 +137,7 @@ func DefaultServeConfig() ServeConfig {
 		ShutdownTimeout: 30 * time.Second,
 		CallbackTimeout: 10 * time.Second,
 		Retention:       72 * time.Hour,
+		CacheMB:         64,
 		JobTimeout:      5 * time.Minute,
 		LogFormat:       "json",
 		Role:            RoleAll,
@@ -168,6 +174,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long jobs and their files are kept; 0 keeps them for ever")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest attempt of one job")
 	fs.DurationVar(&c.RescueAfter, "rescue-after", 0, "when a job left running by a process that died is run again (default job-timeout + 1m)")
+	fs.IntVar(&c.CacheMB, "cache-mb", c.CacheMB, "MiB of synthesized audio each process keeps to answer identical requests without the engine; 0 switches the cache off")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address; keep it on loopback")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -180,8 +187,8 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 			return fmt.Errorf("%s: %v", l.flag, err)
 		}
 	}
-	if c.Retention < 0 || c.JobTimeout <= 0 || c.RescueAfter < 0 {
-		return fmt.Errorf("--retention and --rescue-after must not be negative and --job-timeout must be positive")
+	if c.Retention < 0 || c.JobTimeout <= 0 || c.RescueAfter < 0 || c.CacheMB < 0 {
+		return fmt.Errorf("--retention, --rescue-after and --cache-mb must not be negative and --job-timeout must be positive")
 	}
 	if c.Role != RoleAll && c.Role != RoleAPI && c.Role != RoleWorker {
 		return fmt.Errorf("--role must be all, api or worker, got %q", c.Role)
@@ -296,10 +303,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	uploads, _ := netguard.Parse(c.ExternalURLAllow, true)
 	m.metrics = metrics.New()
 	m.metrics.EngineRestarts(m.pool.Restarts)
+	m.engine = m.pool
+	if c.CacheMB > 0 {
+		m.engine = cache.New(m.pool, int64(c.CacheMB)<<20, m.metrics)
+	}
 	m.metrics.QueueDepth(m.db.QueueDepth, m.logger)
 	api, err := httpapi.New(httpapi.Config{
 		Metrics:     m.metrics,
-		Engine:      m.pool,
+		Engine:      m.engine,
 		Jobs:        m.db,
 		Credentials: m.db,
 		Vocabulary:  m.db,
@@ -379,7 +390,7 @@ func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs tts
 		Jobs:        m.db,
 		Vocabulary:  m.db,
 		Blobs:       blobs,
-		Engine:      m.pool,
+		Engine:      m.engine,
 		Voices:      voices.Lookup,
 		FailureCode: httpapi.FailureCode,
 		Logger:      m.logger,

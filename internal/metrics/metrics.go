@@ -27,6 +27,7 @@ type Metrics struct {
 	engineRTF  *prometheus.HistogramVec
 	jobsEnded  *prometheus.CounterVec
 	segmentErr *prometheus.CounterVec
+	cache      *prometheus.CounterVec
 }
 
 // New registers ttsc's metrics and Go's runtime and process metrics.
@@ -60,8 +61,11 @@ func New() *Metrics {
 		segmentErr: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ttsc_engine_errors_total", Help: "Segments an engine failed to read, by engine and error code.",
 		}, []string{"engine", "code"}),
+		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ttsc_cache_requests_total", Help: "Segments looked up in the result cache, by result (hit or miss).",
+		}, []string{"result"}),
 	}
-	r.MustRegister(m.requests, m.latency, m.jobWait, m.jobRun, m.engineRTF, m.jobsEnded, m.segmentErr)
+	r.MustRegister(m.requests, m.latency, m.jobWait, m.jobRun, m.engineRTF, m.jobsEnded, m.segmentErr, m.cache)
 	return m
 }
 
@@ -111,6 +115,20 @@ func (m *Metrics) SegmentFailed(engine, code string) {
 		return
 	}
 	m.segmentErr.WithLabelValues(engine, code).Inc()
+}
+
+// CacheHit records a segment served from the result cache.
+func (m *Metrics) CacheHit() {
+	if m != nil {
+		m.cache.WithLabelValues("hit").Inc()
+	}
+}
+
+// CacheMiss records a segment the result cache did not hold.
+func (m *Metrics) CacheMiss() {
+	if m != nil {
+		m.cache.WithLabelValues("miss").Inc()
+	}
 }
 
 // EngineRestarts exports the count of engine hosts replaced after a crash
