@@ -88,7 +88,9 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 		)
 	}
 
-	srv, err := startServer(bin, "--engine-workers", fmt.Sprint(hosts))
+	// The throughput figures measure the engines, so the result cache is
+	// off; (f) measures it on a server of its own.
+	srv, err := startServer(bin, "--engine-workers", fmt.Sprint(hosts), "--cache-mb", "0")
 	if err != nil {
 		return err
 	}
@@ -105,8 +107,11 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 		fmt.Sprintf("p50 %s, p90 %s, p99 %s (n=%d)", ms(pct(lat, 50)), ms(pct(lat, 90)), ms(pct(lat, 99)), len(lat)),
 		"p50 ≤ 15 ms, p99 ≤ 50 ms", "one preview at a time; the client polls every millisecond"})
 
-	// (b) End-to-end throughput of 1,000-character previews.
+	// (b) End-to-end throughput of 1,000-character previews, with the
+	// memory of the server and its engine hosts sampled meanwhile (h).
+	rss := srv.watchRSS()
 	e2e, err := srv.throughput(espeak.ID, english, 4*hosts, d, srv.preview)
+	peakRSS := rss()
 	if err != nil {
 		return err
 	}
@@ -114,6 +119,56 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 		"End-to-end throughput, 1,000-character English WAV previews, espeak-ng, SQLite + disk",
 		fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling", e2e, e2e/ceiling[voices.EngineEspeak]), "≥ 0.85 × ceiling",
 		fmt.Sprintf("%d previews in flight, each polled every 20 ms", 4*hosts)})
+
+	figs = append(figs, figure{
+		"RSS of the server and its engine hosts under the load of (b)",
+		fmt.Sprintf("%.0f MB at peak", float64(peakRSS)/(1<<20)), "≤ 200 MB",
+		"sum of VmRSS over the server process and its children, sampled every 50 ms"})
+
+	// (c) Short texts: 100-character previews against a baseline that
+	// starts one espeak-ng process per text, as a naive service would.
+	shortTP, err := srv.throughput(espeak.ID, short, 4*hosts, d, srv.preview)
+	if err != nil {
+		return err
+	}
+	cli, err := cliBaseline(short, hosts, d)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{
+		"Short-text throughput, 100-character previews, espeak-ng",
+		fmt.Sprintf("%.0f chars/s = %.1f × one espeak-ng CLI process per text (%.0f chars/s)", shortTP, shortTP/cli, cli), "≥ 3 × the CLI baseline",
+		fmt.Sprintf("%d previews in flight; baseline: %d parallel `espeak-ng -w` runs", 4*hosts, hosts)})
+
+	// (d) Preview latency again, with the server at 80%% of that load.
+	loaded, err := srv.latencyUnderLoad(espeak.ID, short, samples/2, 0.8*shortTP/float64(utf8.RuneCountInString(short)))
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{
+		"Preview latency, 100 characters, at 80% of the short-text capacity",
+		fmt.Sprintf("p50 %s, p99 %s (n=%d)", ms(pct(loaded, 50)), ms(pct(loaded, 99)), len(loaded)), "p99 reported",
+		"background previews at a fixed rate of 80% of (c), in addition to the timed ones"})
+
+	// (e) Polling: GET audition-file with AK/SK verification.
+	rps, p99, err := srv.pollRate(espeak.ID, 4*hosts, d)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{
+		"GET audition-file with SDK-HMAC-SHA256 verification",
+		fmt.Sprintf("%.0f requests/s, p99 %s", rps, ms(p99)), "≥ 10,000 requests/s, p99 ≤ 10 ms",
+		fmt.Sprintf("%d connections, presigned requests replayed, client on the same CPUs", 4*hosts)})
+
+	// (g) Streaming: START to the first audio frame.
+	first, err := srv.firstStreamedByte(espeak.ID, short, samples/2)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{
+		"First streamed audio byte, 100 characters, WebSocket, espeak-ng",
+		fmt.Sprintf("p50 %s, p99 %s (n=%d)", ms(pct(first, 50)), ms(pct(first, 99)), len(first)), "≤ 20 ms",
+		"from sending START to receiving the first binary frame, one connection"})
 
 	// (c) Async MP3 jobs, on both engines.
 	var sqliteMP3 float64
@@ -132,7 +187,23 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 	}
 	srv.stop()
 
-	// (e) The same async load on PostgreSQL: an API process and two
+	// (f) The result cache: the same preview again.
+	cached, err := startServer(bin, "--engine-workers", fmt.Sprint(hosts))
+	if err != nil {
+		return err
+	}
+	defer cached.stop()
+	hit, err := cached.previewLatency(espeak.ID, short, samples)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{
+		"Cache hit latency, the same 100-character preview again (created → complete)",
+		fmt.Sprintf("p50 %s, p99 %s (n=%d)", ms(pct(hit, 50)), ms(pct(hit, 99)), len(hit)), "≤ 2 ms",
+		"result cache on; every preview after the first is a hit"})
+	cached.stop()
+
+	// The same async load on PostgreSQL: an API process and two
 	// worker processes sharing the machine's engine hosts.
 	if pgURL != "" {
 		pg, err := startCluster(bin, pgURL, hosts)
@@ -216,6 +287,7 @@ func voiceOf(engine string) ttsc.Voice {
 // server is ttsc: one `ttsc serve` process or several sharing a
 // database, with a fresh data directory, and a project's credentials.
 type server struct {
+	bin     string
 	procs   []*exec.Cmd
 	url     string
 	dir     string
@@ -271,7 +343,7 @@ func startServer(bin string, args ...string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir}
+	s := &server{dir: dir, bin: bin}
 	addr, banner, err := s.spawn(bin, args...)
 	if err != nil {
 		s.stop()

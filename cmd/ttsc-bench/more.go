@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/openttsc/ttsc/internal/auth"
+)
+
+// watchRSS samples the memory of the server process and its children
+// every 50 ms until the returned function is called, which returns the
+// peak sum in bytes.
+func (s *server) watchRSS() func() int64 {
+	pid := s.procs[0].Process.Pid
+	stop := make(chan struct{})
+	done := make(chan int64)
+	go func() {
+		var peak int64
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			peak = max(peak, treeRSS(pid))
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 { close(stop); return <-done }
+}
+
+// treeRSS is the resident memory of pid and its children, from /proc.
+func treeRSS(pid int) int64 {
+	total := rss(pid)
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis: state ppid …
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			total += rss(child)
+		}
+	}
+	return total
+}
+
+func rss(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// cliBaseline runs `espeak-ng -w` once per text, n at a time, for d and
+// returns characters per second.
+func cliBaseline(text string, n int, d time.Duration) (float64, error) {
+	bin, err := exec.LookPath("espeak-ng")
+	if err != nil {
+		return 0, fmt.Errorf("the CLI baseline needs espeak-ng: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "ttsc-bench-cli-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	var mu sync.Mutex
+	chars := 0
+	var firstErr error
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := filepath.Join(dir, fmt.Sprintf("%d.wav", i))
+			for time.Since(start) < d {
+				if err := exec.Command(bin, "-v", "en-us+f5", "-w", out, text).Run(); err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				mu.Lock()
+				chars += len([]rune(text))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(chars) / time.Since(start).Seconds(), firstErr
+}
+
+// latencyUnderLoad times n previews while others start at rate per
+// second in the background.
+func (s *server) latencyUnderLoad(voice, text string, n int, rate float64) ([]time.Duration, error) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s.preview(voice, text, 20*time.Millisecond)
+				}()
+			}
+		}
+	}()
+	time.Sleep(time.Second) // reach the steady state
+	out, err := s.previewLatency(voice, text, n)
+	close(stop)
+	wg.Wait()
+	return out, err
+}
+
+// pollRate runs one preview, then GETs its audition-file with conns
+// connections for d, replaying requests signed in advance, and returns
+// requests per second and the 99th percentile.
+func (s *server) pollRate(voice string, conns int, d time.Duration) (float64, time.Duration, error) {
+	body, _ := json.Marshal(map[string]string{"text": "Polled.", "emotion": voice})
+	var created struct {
+		JobID string `json:"job_id"`
+	}
+	if err := s.call("POST", "/ttsc/audition", body, &created); err != nil {
+		return 0, 0, err
+	}
+	path := s.url + "/v1/" + s.project + "/ttsc/audition-file/" + created.JobID
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var firstErr error
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", path, nil)
+			if err := auth.Sign(req, nil, s.ak, s.sk, time.Now()); err != nil {
+				mu.Lock()
+				firstErr = err
+				mu.Unlock()
+				return
+			}
+			var mine []time.Duration
+			for time.Since(start) < d {
+				t0 := time.Now()
+				resp, err := client.Do(req.Clone(context.Background()))
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					mu.Lock()
+					firstErr = fmt.Errorf("GET audition-file: %s", resp.Status)
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil || len(lat) == 0 {
+		return 0, 0, fmt.Errorf("polling: %v", firstErr)
+	}
+	return float64(len(lat)) / time.Since(start).Seconds(), pct(lat, 99), nil
+}
+
+// firstStreamedByte times n STARTs on one WebSocket until their first
+// audio frame.
+func (s *server) firstStreamedByte(voice, text string, n int) ([]time.Duration, error) {
+	out, err := exec.Command(s.bin, "tokens", "create", "--data", s.dir, "--project", s.project).Output()
+	if err != nil {
+		return nil, fmt.Errorf("tokens create: %w", err)
+	}
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(out, &tok); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/v1/"+s.project+"/ttsc/jobs",
+		&websocket.DialOptions{HTTPHeader: http.Header{"X-Auth-Token": {tok.Token}, "X-Voice-Asset-Id": {voice}}})
+	if err != nil {
+		return nil, err
+	}
+	defer conn.CloseNow()
+	var lat []time.Duration
+	for i := range n + 5 {
+		t0 := time.Now()
+		if err := wsjson.Write(ctx, conn, map[string]string{"command": "START", "text": text}); err != nil {
+			return nil, err
+		}
+		first := time.Duration(0)
+		for {
+			typ, msg, err := conn.Read(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if typ == websocket.MessageBinary {
+				if first == 0 {
+					first = time.Since(t0)
+				}
+				continue
+			}
+			var f struct{ Type, ErrorMsg string }
+			json.Unmarshal(msg, &f)
+			if f.Type == "error" {
+				return nil, fmt.Errorf("stream: %s", f.ErrorMsg)
+			}
+			if f.Type == "end" {
+				break
+			}
+		}
+		if i >= 5 { // the first few warm up
+			lat = append(lat, first)
+		}
+	}
+	return lat, nil
+}
