@@ -118,11 +118,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		mux:      http.NewServeMux(),
-		verifier: &auth.Verifier{Credentials: cfg.Credentials, Now: cfg.Now, MaxSkew: cfg.MaxSkew},
-		voices:   make(map[string]ttsc.Voice, len(cfg.Voices)),
-		paths:    map[string][]string{},
+		cfg: cfg,
+		mux: http.NewServeMux(),
+		// A deleted access key stops working within 5 seconds.
+		verifier: &auth.Verifier{Credentials: &auth.CachedCredentials{Lookup: cfg.Credentials, TTL: 5 * time.Second, Now: cfg.Now},
+			Now: cfg.Now, MaxSkew: cfg.MaxSkew},
+		voices: make(map[string]ttsc.Voice, len(cfg.Voices)),
+		paths:  map[string][]string{},
 	}
 	for _, v := range cfg.Voices {
 		s.voices[v.ID] = v

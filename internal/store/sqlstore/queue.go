@@ -160,7 +160,7 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, migrations fs.FS, now t
 		return err
 	}
 	sort.Strings(names)
-	p := pool{conn{db, &d}, db}
+	p := newPool(db, &d)
 	for _, name := range names {
 		if err := apply(ctx, p, migrations, name, now); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
