@@ -27,6 +27,9 @@ const (
 	ECONFLICT = "conflict"
 	// EUNAVAILABLE: a dependency (engine, database) cannot serve now.
 	EUNAVAILABLE = "unavailable"
+	// ETOOMANY: a rate or quota limit was reached; the client may retry
+	// later.
+	ETOOMANY = "too_many"
 	// ESYNTHESIS: the engine could not synthesize the text (crash, deadline).
 	ESYNTHESIS = "synthesis_failed"
 	// EINTERNAL: anything else; details are logged, never sent to clients.

@@ -202,6 +202,9 @@ type JobStore interface {
 	// ExpiredJobs returns up to limit jobs of any project created before
 	// before, oldest first, with their files.
 	ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]*Job, error)
+	// Unfinished counts the project's jobs that are WAITING or
+	// PROCESSING.
+	Unfinished(ctx context.Context, projectID string) (int, error)
 	// DeleteJob deletes a job and its file records (not the blobs).
 	// Deleting a missing job is not an error.
 	DeleteJob(ctx context.Context, id string) error

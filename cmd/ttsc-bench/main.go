@@ -314,7 +314,9 @@ func (s *server) spawn(bin string, args ...string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", s.dir, "--log-format", "text"}, args...)...)
+	// The benchmarks measure capacity: the per-project rate limits are off.
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", s.dir, "--log-format", "text",
+		"--rate-synthesis", "0", "--rate-query", "0", "--rate-manage", "0", "--max-unfinished", "-1"}, args...)...)
 	cmd.Stderr = io.Discard
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -118,7 +118,8 @@ func TestKillNineLosesNothing(t *testing.T) {
 	dir := t.TempDir()
 	var cfg ServeConfig
 	backends(t, &cfg)
-	common := append([]string{"--data", dir, "--engine-workers", "2", "--job-timeout", "10s", "--rescue-after", "11s", "--shutdown-timeout", "5s"}, dbFlag(cfg)...)
+	common := append([]string{"--data", dir, "--engine-workers", "2", "--job-timeout", "10s", "--rescue-after", "11s", "--shutdown-timeout", "5s",
+		"--rate-synthesis", "0", "--rate-query", "0"}, dbFlag(cfg)...)
 	var out bytes.Buffer
 	if code := run(context.Background(), append([]string{"credentials", "create", "--data", dir}, dbFlag(cfg)...), nil, &out, os.Stderr); code != 0 {
 		t.Fatal("credentials create failed")

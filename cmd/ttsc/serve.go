@@ -95,6 +95,15 @@ type ServeConfig struct {
 	// CacheMB bounds the in-memory result cache of each process, in MiB
 	// of audio; 0 switches it off. Default 64.
 	CacheMB int
+	// RateSynthesis, RateQuery and RateManage are each project's requests
+	// a second per API family on this process (bursts of twice as many);
+	// 0 switches a limit off.
+	RateSynthesis, RateQuery, RateManage float64
+	// MaxUnfinished is how many jobs a project may have waiting or
+	// running; -1 means no limit.
+	MaxUnfinished int
+	// MaxStreams and MaxStreamsPerProject bound open WebSocket streams.
+	MaxStreams, MaxStreamsPerProject int
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there.
 	// Keep it on loopback. Default off.
 	DebugAddr string
@@ -129,18 +138,24 @@ type Main struct {
 // DefaultServeConfig returns the defaults of `ttsc serve`.
 func DefaultServeConfig() ServeConfig {
 	return ServeConfig{
-		Addr:            "127.0.0.1:8080",
-		Data:            "./data",
-		EngineWorkers:   runtime.NumCPU(),
-		SegmentTimeout:  30 * time.Second,
-		URLExpiry:       time.Hour,
-		ShutdownTimeout: 30 * time.Second,
-		CallbackTimeout: 10 * time.Second,
-		Retention:       72 * time.Hour,
-		CacheMB:         64,
-		JobTimeout:      5 * time.Minute,
-		LogFormat:       "json",
-		Role:            RoleAll,
+		Addr:                 "127.0.0.1:8080",
+		Data:                 "./data",
+		EngineWorkers:        runtime.NumCPU(),
+		SegmentTimeout:       30 * time.Second,
+		URLExpiry:            time.Hour,
+		ShutdownTimeout:      30 * time.Second,
+		CallbackTimeout:      10 * time.Second,
+		Retention:            72 * time.Hour,
+		CacheMB:              64,
+		RateSynthesis:        20,
+		RateQuery:            200,
+		RateManage:           20,
+		MaxUnfinished:        1000,
+		MaxStreams:           256,
+		MaxStreamsPerProject: 16,
+		JobTimeout:           5 * time.Minute,
+		LogFormat:            "json",
+		Role:                 RoleAll,
 	}
 }
 
@@ -175,6 +190,12 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest attempt of one job")
 	fs.DurationVar(&c.RescueAfter, "rescue-after", 0, "when a job left running by a process that died is run again (default job-timeout + 1m)")
 	fs.IntVar(&c.CacheMB, "cache-mb", c.CacheMB, "MiB of synthesized audio each process keeps to answer identical requests without the engine; 0 switches the cache off")
+	fs.Float64Var(&c.RateSynthesis, "rate-synthesis", c.RateSynthesis, "requests a second each project may create previews and async jobs with (bursts of twice as many); 0: no limit")
+	fs.Float64Var(&c.RateQuery, "rate-query", c.RateQuery, "requests a second each project may read job status and records with; 0: no limit")
+	fs.Float64Var(&c.RateManage, "rate-manage", c.RateManage, "requests a second each project may change dictionaries and settings with; 0: no limit")
+	fs.IntVar(&c.MaxUnfinished, "max-unfinished", c.MaxUnfinished, "jobs a project may have waiting or running; -1: no limit")
+	fs.IntVar(&c.MaxStreams, "max-streams", c.MaxStreams, "WebSocket streams this process serves at once")
+	fs.IntVar(&c.MaxStreamsPerProject, "max-streams-per-project", c.MaxStreamsPerProject, "WebSocket streams one project may hold at once")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address; keep it on loopback")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -186,6 +207,9 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 		if _, err := netguard.Parse(l.list, false); err != nil {
 			return fmt.Errorf("%s: %v", l.flag, err)
 		}
+	}
+	if c.RateSynthesis < 0 || c.RateQuery < 0 || c.RateManage < 0 || c.MaxStreams < 1 || c.MaxStreamsPerProject < 1 {
+		return fmt.Errorf("rates must not be negative and stream limits must be at least 1")
 	}
 	if c.Retention < 0 || c.JobTimeout <= 0 || c.RescueAfter < 0 || c.CacheMB < 0 {
 		return fmt.Errorf("--retention, --rescue-after and --cache-mb must not be negative and --job-timeout must be positive")
@@ -308,7 +332,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.engine = cache.New(m.pool, int64(c.CacheMB)<<20, m.metrics)
 	}
 	m.metrics.QueueDepth(m.db.QueueDepth, m.logger)
+	rateOf := func(perSecond float64) httpapi.Rate {
+		return httpapi.Rate{PerSecond: perSecond, Burst: int(2*perSecond) + 1}
+	}
 	api, err := httpapi.New(httpapi.Config{
+		Limits: httpapi.Limits{
+			Rates: map[httpapi.Family]httpapi.Rate{
+				httpapi.FamilySynthesis: rateOf(c.RateSynthesis),
+				httpapi.FamilyQuery:     rateOf(c.RateQuery),
+				httpapi.FamilyManage:    rateOf(c.RateManage),
+			},
+			MaxUnfinished:        c.MaxUnfinished,
+			MaxStreams:           c.MaxStreams,
+			MaxStreamsPerProject: c.MaxStreamsPerProject,
+		},
 		Metrics:     m.metrics,
 		Engine:      m.engine,
 		Jobs:        m.db,

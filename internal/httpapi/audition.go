@@ -86,6 +86,9 @@ func (s *Server) newJob(r *http.Request, typ ttsc.JobType, req *synthesisRequest
 
 // createJob stores j with opts, enqueued, and answers with its ID.
 func (s *Server) createJob(w http.ResponseWriter, r *http.Request, j *ttsc.Job, opts ttsc.JobOptions) error {
+	if err := s.checkUnfinished(r, j.ProjectID); err != nil {
+		return err
+	}
 	var err error
 	if j.Options, err = json.Marshal(opts); err != nil {
 		return err

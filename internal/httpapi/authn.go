@@ -54,6 +54,9 @@ func (s *Server) authenticate(h handlerFunc) handlerFunc {
 		if credProject != project {
 			return ttsc.Errorf(ttsc.EFORBIDDEN, "the credential belongs to another project than %q in the URL", project)
 		}
+		if err := s.limiter.allow(project, family(r), s.cfg.Now()); err != nil {
+			return err
+		}
 		return h(w, r)
 	}
 }

@@ -31,6 +31,7 @@ var errorTable = map[string]struct {
 	ttsc.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "MSS.00000002"},
 	ttsc.ECONFLICT:     {http.StatusConflict, "MSS.00000003"},
 	ttsc.EUNAVAILABLE:  {http.StatusServiceUnavailable, "MSS.00000004"},
+	ttsc.ETOOMANY:      {http.StatusTooManyRequests, "APIGW.0308"},
 	ttsc.ESYNTHESIS:    {http.StatusInternalServerError, "MSS.00000004"},
 	ttsc.EINTERNAL:     {http.StatusInternalServerError, "MSS.00000004"},
 	codeNoRoute:        {http.StatusNotFound, "MSS.00010003"},
@@ -74,6 +75,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		log.Info("request rejected", "status", e.status, "code", code, "msg", msg)
 	}
+	setRetryAfter(w, err)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.status)
 	_ = json.NewEncoder(w).Encode(errorBody{ErrorCode: e.code, ErrorMsg: msg, RequestID: requestID(r.Context())})

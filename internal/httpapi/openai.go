@@ -80,6 +80,9 @@ func (s *Server) openAISpeech(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limiter.allow(tok.ProjectID, FamilySynthesis, s.cfg.Now()); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		return err
@@ -237,7 +240,10 @@ func (s *Server) writeOpenAIError(w http.ResponseWriter, r *http.Request, err er
 		status, typ = http.StatusUnauthorized, "invalid_request_error"
 	case code == ttsc.EUNAVAILABLE:
 		status = http.StatusServiceUnavailable
+	case code == ttsc.ETOOMANY:
+		status, typ = http.StatusTooManyRequests, "rate_limit_exceeded"
 	}
+	setRetryAfter(w, err)
 	body := openAIError{Error: openAIErrorDetail{Message: msg, Type: typ}}
 	var pe *paramError
 	if errors.As(err, &pe) {

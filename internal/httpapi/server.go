@@ -52,6 +52,8 @@ type Config struct {
 	// Engine reads text for the synchronous OpenAI-compatible endpoint;
 	// nil makes it answer 503.
 	Engine ttsc.Engine
+	// Limits are the per-project rate and quota limits.
+	Limits Limits
 	// Metrics records request counts and latencies; nil records nothing.
 	Metrics *metrics.Metrics
 	// Live reports whether the server's database answers (/healthz);
@@ -65,6 +67,7 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
+	c.Limits = c.Limits.withDefaults()
 	if c.URLExpiry == 0 {
 		c.URLExpiry = time.Hour
 	}
@@ -107,6 +110,8 @@ type Server struct {
 	cfg      Config
 	mux      *http.ServeMux
 	verifier *auth.Verifier
+	limiter  *limiter
+	streams  *streams
 	voices   map[string]ttsc.Voice
 	paths    map[string][]string // path pattern → methods, for 405 answers
 }
@@ -118,8 +123,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: cfg,
-		mux: http.NewServeMux(),
+		cfg:     cfg,
+		mux:     http.NewServeMux(),
+		limiter: newLimiter(cfg.Limits.Rates),
+		streams: &streams{max: cfg.Limits.MaxStreams, perProject: cfg.Limits.MaxStreamsPerProject, by: map[string]int{}},
 		// A deleted access key stops working within 5 seconds.
 		verifier: &auth.Verifier{Credentials: &auth.CachedCredentials{Lookup: cfg.Credentials, TTL: 5 * time.Second, Now: cfg.Now},
 			Now: cfg.Now, MaxSkew: cfg.MaxSkew},

@@ -77,6 +77,11 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Engine == nil {
 		return ttsc.Errorf(ttsc.EUNAVAILABLE, "this server has no engines for streaming")
 	}
+	release, err := s.streams.acquire(project)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Credentials travel in headers or a single-use code, never in
 	// cookies, so any origin may connect.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
@@ -108,6 +113,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 				return nil
 			}
 		case "START":
+			if err := s.limiter.allow(project, FamilySynthesis, s.cfg.Now()); err != nil {
+				if s.streamError(ctx, conn, "", cmd.JobID, err) != nil {
+					return nil
+				}
+				continue
+			}
 			if err := s.streamText(ctx, conn, project, voice, cmd); err != nil {
 				log.Info("stream closed", "err", err)
 				return nil

@@ -368,3 +368,11 @@ func (db *DB) QueueDepth(ctx context.Context) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// Unfinished counts the project's jobs that are waiting or running.
+func (db *DB) Unfinished(ctx context.Context, projectID string) (n int, err error) {
+	defer ttsc.WrapOp(&err, db.op("Unfinished"))
+	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE project_id = ? AND state IN (?, ?)`,
+		projectID, string(ttsc.JobWaiting), string(ttsc.JobProcessing)).Scan(&n)
+	return n, err
+}

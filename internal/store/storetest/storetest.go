@@ -496,6 +496,15 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		if err := s.AddFile(ctx, "j0", ttsc.File{Kind: ttsc.FileAudio, Index: 1, Key: "k"}); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
 			t.Errorf("AddFile to a deleted job: %v, want ENOTFOUND", err)
 		}
+		if err := s.EndJob(ctx, "j2", ttsc.JobSucceeded, "0", ""); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Unfinished(ctx, "p1"); err != nil || n != 0 {
+			t.Errorf("p1 unfinished: %d, %v; want 0 (j0 deleted, j2 ended)", n, err)
+		}
+		if n, err := s.Unfinished(ctx, "p2"); err != nil || n != 1 {
+			t.Errorf("p2 unfinished: %d, %v; want 1", n, err)
+		}
 		left, err := s.ExpiredJobs(ctx, time.Now().Add(time.Minute), 10)
 		if err != nil || len(left) != 2 {
 			t.Errorf("after deleting one: %d jobs, %v; want 2", len(left), err)
