@@ -5,7 +5,7 @@ BIN     := bin/ttsc
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 ARGS    ?=
 
-.PHONY: help deps build run test bench vet fmt clean
+.PHONY: help deps build run test bench fuzz vet fmt clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -25,6 +25,20 @@ test: ## install test dependencies and run every test, the end-to-end suite on a
 	$(GO) test -count=1 ./...
 	TTSC_TEST_MODE=postgres $(GO) test -count=1 ./cmd/ttsc
 	TTSC_TEST_MODE=postgres-s3 $(GO) test -count=1 ./cmd/ttsc
+
+# Every fuzz target, as package:Name. Crashes found are kept under the
+# package's testdata/fuzz and run as tests from then on.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./internal/text:FuzzPrepare ./internal/text:FuzzSplit \
+	./internal/auth:FuzzVerify ./internal/auth:FuzzSignedRequestVerifies \
+	./internal/audio:FuzzDecodeWAV ./internal/audio:FuzzWAVRoundTrip ./internal/audio:FuzzSRT \
+	./internal/audio/mp3:FuzzEncode ./cmd/ttsc:FuzzRequestBodies
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 bench: build ## run the benchmarks and write BENCHMARKS.md
 	$(GO) run ./cmd/ttsc-bench -ttsc $(BIN) -o BENCHMARKS.md

@@ -110,7 +110,7 @@ type testServer struct {
 var testMode = cmp.Or(os.Getenv("TTSC_TEST_MODE"), "sqlite")
 
 // backends points c at the backends of testMode, each fresh for the test.
-func backends(t *testing.T, c *ServeConfig) {
+func backends(t testing.TB, c *ServeConfig) {
 	t.Helper()
 	switch testMode {
 	case "sqlite":
@@ -138,7 +138,7 @@ func onlyOn(t *testing.T, modes ...string) {
 // startServer runs the real wiring on 127.0.0.1:0 with data in dir (a new
 // temporary directory when dir is empty); configure adjusts the
 // configuration first.
-func startServer(t *testing.T, dir string, configure ...func(*ServeConfig)) *testServer {
+func startServer(t testing.TB, dir string, configure ...func(*ServeConfig)) *testServer {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()

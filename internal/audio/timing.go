@@ -3,6 +3,7 @@ package audio
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,6 +40,7 @@ type Mark struct {
 // NewInfo builds the audio info of text from its timed words and
 // sentences.
 func NewInfo(text string, words, sentences []Span, rate int, duration time.Duration) *Info {
+	words, sentences = orderedSpans(words, text), orderedSpans(sentences, text)
 	chars := charIndex(text)
 	marks := func(spans []Span) []Mark {
 		out := make([]Mark, 0, len(spans))
@@ -77,13 +79,19 @@ func SRT(text string, words, sentences []Span, maxLen, maxLines int) []byte {
 	if maxLines <= 0 {
 		maxLines = 1
 	}
+	words = orderedSpans(words, text)
+	sentences = orderedSpans(sentences, text)
 	var b strings.Builder
 	n := 0
+	var last int64 // cues never run backwards, whatever the timings say
 	cue := func(start, end int, begin, finish int64) {
 		lines := wrap(strings.Join(strings.Fields(text[start:end]), " "), maxLen)
 		if len(lines) == 0 {
 			return
 		}
+		begin = max(begin, last)
+		finish = max(finish, begin)
+		last = finish
 		n++
 		fmt.Fprintf(&b, "%d\n%s --> %s\n%s\n\n", n, srtTime(begin), srtTime(finish), strings.Join(lines, "\n"))
 	}
@@ -123,6 +131,30 @@ func SRT(text string, words, sentences []Span, maxLen, maxLines int) []byte {
 		}
 	}
 	return []byte(b.String())
+}
+
+// orderedSpans returns spans inside text, on character boundaries, each
+// with Start <= End, in text order: timings from engines come that way,
+// but a bad one must not make the writers slice out of range or split a
+// character.
+func orderedSpans(spans []Span, text string) []Span {
+	n := len(text)
+	out := make([]Span, 0, len(spans))
+	for _, s := range spans {
+		s.Start, s.End = min(max(s.Start, 0), n), min(max(s.End, 0), n)
+		if s.End < s.Start {
+			s.Start, s.End = s.End, s.Start
+		}
+		for s.Start > 0 && s.Start < n && !utf8.RuneStart(text[s.Start]) {
+			s.Start--
+		}
+		for s.End < n && !utf8.RuneStart(text[s.End]) {
+			s.End++
+		}
+		out = append(out, s)
+	}
+	slices.SortStableFunc(out, func(a, b Span) int { return a.Start - b.Start })
+	return out
 }
 
 // wrap breaks s into lines of at most max characters, between words where
