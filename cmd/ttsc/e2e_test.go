@@ -777,3 +777,35 @@ func TestShutdownRequeues(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineMemoryLimit has an engine host allocate without end: the
+// memory limit ends that host, the job fails with a message, the host is
+// replaced and other jobs go on.
+func TestEngineMemoryLimit(t *testing.T) {
+	ts := startServer(t, "", func(c *ServeConfig) { c.EngineMemoryMB = 256 })
+	c := ts.client(t, ts.Cred)
+	created, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &model.CreateAsyncTtsJobRequestBody{
+		Text: "Read this. " + hogText + " eats memory.", VoiceAssetId: voiceID(t, "EN")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &model.CreateAsyncTtsJobRequestBody{
+		Text: "Meanwhile another job is read as usual.", VoiceAssetId: voiceID(t, "EN")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := waitAsync(t, c, *created.JobId)
+	if *resp.State != "FAILED" || !strings.Contains(*resp.Message, "crash") {
+		t.Errorf("the memory hog: %s %q, want FAILED naming the crash", *resp.State, deref(resp.Message))
+	}
+	if r := waitAsync(t, c, *other.JobId); *r.State != "SUCCEED" {
+		t.Errorf("the other job: %s %q", *r.State, deref(r.Message))
+	}
+	if n := scrape(t, ts.URL, `ttsc_engine_host_restarts_total`); n < 1 {
+		t.Errorf("engine host restarts %v, want the hog's host replaced", n)
+	}
+	p, _ := previewPCM(t, c, &model.CreateTtsAuditionRequestBody{Text: "Still here.", Emotion: voiceID(t, "EN")})
+	if err := audio.CheckSpeech(p); err != nil {
+		t.Errorf("after the hog: %v", err)
+	}
+}

@@ -16,6 +16,9 @@ import (
 // libraries keep process-wide state, so each host serves one request at a
 // time and a crash takes down only this process.
 func runEngineHost(stdin io.Reader, stdout io.Writer) error {
+	if err := limitMemory(); err != nil {
+		return err
+	}
 	return pool.Serve(stdin, stdout, hostEngines())
 }
 

@@ -32,10 +32,16 @@ import (
 // library crash would.
 const crashText = "ENGINE-CRASH-NOW"
 
+// hogText makes the test engine host allocate memory without end.
+const hogText = "ENGINE-HOG-MEMORY"
+
 // TestMain doubles as the engine host: the server under test starts this
 // test binary again with TTSC_TEST_ENGINE_HOST=1.
 func TestMain(m *testing.M) {
 	if os.Getenv("TTSC_TEST_ENGINE_HOST") == "1" {
+		if err := limitMemory(); err != nil {
+			os.Exit(6)
+		}
 		engines := hostEngines()
 		for name, e := range engines {
 			engines[name] = crasher{e}
@@ -62,6 +68,18 @@ type crasher struct{ ttsc.Engine }
 func (c crasher) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	if strings.Contains(req.Text, crashText) {
 		os.Exit(3)
+	}
+	if strings.Contains(req.Text, hogText) {
+		// Like a C library allocating without end: 8 GiB, touched.
+		var hog [][]byte
+		for range 64 {
+			b := make([]byte, 128<<20)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			hog = append(hog, b)
+		}
+		_ = hog
 	}
 	return c.Engine.Synthesize(ctx, req)
 }

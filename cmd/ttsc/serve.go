@@ -47,6 +47,9 @@ type ServeConfig struct {
 	// EngineWorkers is the number of engine host processes. Default: the
 	// number of CPUs.
 	EngineWorkers int
+	// EngineMemoryMB bounds each engine host's data memory; a host that
+	// needs more dies and is replaced. Default 512.
+	EngineMemoryMB int
 	// SegmentTimeout bounds one segment's synthesis. Default 30s.
 	SegmentTimeout time.Duration
 	// URLExpiry is how long download URLs stay valid. Default 1h.
@@ -174,6 +177,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.Data, "data", c.Data, "data directory: database, audio files, URL signing key")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL of download links (default http://ADDR)")
 	fs.IntVar(&c.EngineWorkers, "engine-workers", c.EngineWorkers, "engine host processes (default: number of CPUs)")
+	fs.IntVar(&c.EngineMemoryMB, "engine-memory-mb", c.EngineMemoryMB, "memory (MiB of heap) each engine host may use before it is ended and replaced")
 	fs.DurationVar(&c.SegmentTimeout, "segment-timeout", c.SegmentTimeout, "longest synthesis of one segment before its engine host is replaced")
 	fs.DurationVar(&c.URLExpiry, "url-expiry", c.URLExpiry, "validity of download URLs")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for running jobs")
@@ -199,6 +203,9 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address; keep it on loopback")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if c.EngineMemoryMB < 64 {
+		return fmt.Errorf("--engine-memory-mb must be at least 64, got %d", c.EngineMemoryMB)
 	}
 	if c.EngineWorkers < 1 {
 		return fmt.Errorf("--engine-workers must be at least 1, got %d", c.EngineWorkers)
@@ -273,9 +280,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if !work {
 		hosts = 1
 	}
+	engineCommand := func() *exec.Cmd {
+		cmd := m.EngineCommand()
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", engineMemoryEnv, cmp.Or(c.EngineMemoryMB, 512)))
+		return cmd
+	}
 	m.pool, err = pool.New(pool.Config{
 		Workers:        hosts,
-		Command:        m.EngineCommand,
+		Command:        engineCommand,
 		SegmentTimeout: c.SegmentTimeout,
 		Logger:         m.logger,
 	})
