@@ -118,7 +118,9 @@ type testServer struct {
 	*Main
 	Clock  *clock
 	Stdout *bytes.Buffer
-	Cred   *ttsc.Credential
+	// Logs holds what the server logged.
+	Logs *lockedBuffer
+	Cred *ttsc.Credential
 }
 
 // testMode is the backend pair the end-to-end tests run on, from
@@ -153,6 +155,24 @@ func onlyOn(t *testing.T, modes ...string) {
 	}
 }
 
+// lockedBuffer is a buffer the server's goroutines may write at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // startServer runs the real wiring on 127.0.0.1:0 with data in dir (a new
 // temporary directory when dir is empty); configure adjusts the
 // configuration first.
@@ -176,10 +196,11 @@ func startServer(t testing.TB, dir string, configure ...func(*ServeConfig)) *tes
 	for _, f := range configure {
 		f(&c)
 	}
+	ts.Logs = &lockedBuffer{}
 	ts.Main = &Main{
 		Config: c,
 		Stdout: ts.Stdout,
-		Stderr: io.Discard,
+		Stderr: ts.Logs,
 		Now:    ts.Clock.Now,
 		EngineCommand: func() *exec.Cmd {
 			cmd := exec.Command(exe, "-test.run=^$")
@@ -189,7 +210,7 @@ func startServer(t testing.TB, dir string, configure ...func(*ServeConfig)) *tes
 		},
 	}
 	if testing.Verbose() {
-		ts.Main.Stderr = os.Stderr
+		ts.Main.Stderr = io.MultiWriter(ts.Logs, os.Stderr)
 	}
 	if err := ts.Run(context.Background()); err != nil {
 		t.Fatalf("Run: %v", err)
