@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/blob/diskblob"
 	"github.com/openttsc/ttsc/internal/blob/s3blob"
 	"github.com/openttsc/ttsc/internal/store/pgstore"
@@ -38,25 +39,52 @@ type storeOptions = sqlstore.QueueConfig
 // databaseHelp documents --database.
 const databaseHelp = "database: sqlite:PATH (default DATA/ttsc.db) or postgres://user:pass@host:5432/db"
 
-// openStore opens the database that spec names, applying migrations:
+// secretsKeyHelp documents --secrets-key-file.
+const secretsKeyHelp = "key file that encrypts the secret keys of access key pairs in the database, the same on every node (default DATA/secrets.key, created if missing)"
+
+// openStore opens the database that spec names, applying migrations, with
+// credentials' secret keys sealed under the key in secretsKeyFile:
 // "" or "sqlite:PATH" for SQLite (PATH relative to the working
 // directory; default DATA/ttsc.db), "postgres://…" or "postgresql://…"
 // for PostgreSQL.
-func openStore(ctx context.Context, spec, data string, o storeOptions) (store, error) {
+func openStore(ctx context.Context, spec, data, secretsKeyFile string, o storeOptions) (store, error) {
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return nil, err
+	}
+	key, err := auth.LoadKey(cmp.Or(secretsKeyFile, filepath.Join(data, "secrets.key")))
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := auth.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case spec == "" || strings.HasPrefix(spec, "sqlite:"):
 		path := strings.TrimPrefix(spec, "sqlite:")
 		if path == "" {
-			if err := os.MkdirAll(data, 0o750); err != nil {
-				return nil, err
-			}
 			path = filepath.Join(data, "ttsc.db")
 		}
-		return sqlitestore.Open(ctx, sqlitestore.Config{Path: path, QueueConfig: o})
+		return sealed(sqlitestore.Open(ctx, sqlitestore.Config{Path: path, Secrets: secrets, QueueConfig: o}))
 	case strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://"):
-		return pgstore.Open(ctx, pgstore.Config{URL: spec, QueueConfig: o})
+		return sealed(pgstore.Open(ctx, pgstore.Config{URL: spec, Secrets: secrets, QueueConfig: o}))
 	}
 	return nil, fmt.Errorf("--database %q: want sqlite:PATH or postgres://…", redactURL(spec))
+}
+
+// sealed seals the secret keys a store holds from before sealing existed.
+func sealed[S interface {
+	store
+	SealCredentials(ctx context.Context) (int, error)
+}](s S, err error) (store, error) {
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.SealCredentials(context.Background()); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // blobHelp documents --blob.
@@ -99,14 +127,15 @@ func redactURL(s string) string {
 // ttsc and River and exits. `ttsc serve` does the same at start; this is
 // for operators who migrate before rolling out new processes.
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var data, database string
+	var data, database, secretsKey string
 	fs := newFlagSet("migrate", "Applies ttsc's and River's database migrations, then exits.", stderr)
 	fs.StringVar(&data, "data", "./data", "data directory (for the default SQLite database)")
 	fs.StringVar(&database, "database", "", databaseHelp)
+	fs.StringVar(&secretsKey, "secrets-key-file", "", secretsKeyHelp)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, database, data, storeOptions{})
+	db, err := openStore(ctx, database, data, secretsKey, storeOptions{})
 	if err != nil {
 		return err
 	}

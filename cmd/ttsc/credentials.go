@@ -21,10 +21,11 @@ func runCredentials(ctx context.Context, args []string, stdout, stderr io.Writer
 		return errUsage
 	}
 	sub := args[0]
-	var data, database, project string
+	var data, database, secretsKey, project string
 	fs := newFlagSet("credentials "+sub, credentialsHelp[sub], stderr)
 	fs.StringVar(&data, "data", "./data", "data directory of the server")
 	fs.StringVar(&database, "database", "", databaseHelp)
+	fs.StringVar(&secretsKey, "secrets-key-file", "", secretsKeyHelp)
 	if sub == "create" || sub == "list" {
 		fs.StringVar(&project, "project", "", "project ID (32 lowercase hex); create: default a new project")
 	}
@@ -38,7 +39,7 @@ func runCredentials(ctx context.Context, args []string, stdout, stderr io.Writer
 	if project != "" && !projectIDPattern.MatchString(project) {
 		return fmt.Errorf("--project must be 32 lowercase hex characters, got %q", project)
 	}
-	db, err := openStore(ctx, database, data, storeOptions{})
+	db, err := openStore(ctx, database, data, secretsKey, storeOptions{})
 	if err != nil {
 		return err
 	}
@@ -89,11 +90,12 @@ func runTokens(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "Usage: ttsc tokens create --project ID [--ttl 24h] [--data DIR]")
 		return errUsage
 	}
-	var data, database, project string
+	var data, database, secretsKey, project string
 	var ttl time.Duration
 	fs := newFlagSet("tokens create", "Creates a bearer token for the X-Auth-Token header of a project and prints it once as JSON.", stderr)
 	fs.StringVar(&data, "data", "./data", "data directory of the server")
 	fs.StringVar(&database, "database", "", databaseHelp)
+	fs.StringVar(&secretsKey, "secrets-key-file", "", secretsKeyHelp)
 	fs.StringVar(&project, "project", "", "project ID the token acts for (required)")
 	fs.DurationVar(&ttl, "ttl", 24*time.Hour, "validity of the token")
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -105,7 +107,7 @@ func runTokens(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if ttl <= 0 {
 		return fmt.Errorf("--ttl must be positive, got %s", ttl)
 	}
-	db, err := openStore(ctx, database, data, storeOptions{})
+	db, err := openStore(ctx, database, data, secretsKey, storeOptions{})
 	if err != nil {
 		return err
 	}

@@ -225,7 +225,7 @@ func state(t *testing.T, c *metastudio.MetaStudioClient, id string) string {
 // and that the blob directory holds exactly the files the jobs record.
 func checkFiles(t *testing.T, c *metastudio.MetaStudioClient, dir, database string, ids []string) {
 	t.Helper()
-	db, err := openStore(context.Background(), database, dir, storeOptions{})
+	db, err := openStore(context.Background(), database, dir, "", storeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -57,5 +59,25 @@ func TestPhoneticSymbol(t *testing.T) {
 	for _, bad := range []string{"", "two words", "你好", strings.Repeat("a", 65)} {
 		_, err := c.ShowTtsPhoneticSymbol(&model.ShowTtsPhoneticSymbolRequest{Word: bad})
 		sdkError(t, err, http.StatusBadRequest, "MSS.00000003")
+	}
+}
+
+func TestServeFlags(t *testing.T) {
+	t.Run("OKDefaults", func(t *testing.T) {
+		var m Main
+		if err := m.ParseFlags(nil, io.Discard); err != nil {
+			t.Fatalf("serve with no flags: %v", err)
+		}
+		if want := DefaultServeConfig(); !reflect.DeepEqual(m.Config, want) {
+			t.Errorf("config %+v, want the defaults %+v", m.Config, want)
+		}
+	})
+	for _, bad := range [][]string{{"--role", "boss"}, {"--engine-memory-mb", "8"}, {"--rate-query", "-1"}, {"--callback-allow", "10.0.0.0/99"}, {"--engine-workers", "0"}} {
+		t.Run("Err"+strings.Join(bad, ""), func(t *testing.T) {
+			var m Main
+			if err := m.ParseFlags(bad, io.Discard); err == nil {
+				t.Errorf("%v accepted", bad)
+			}
+		})
 	}
 }

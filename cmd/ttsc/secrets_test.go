@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -122,4 +123,31 @@ func mustHex(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSecretsSealedAtRest reads the database file itself: no secret key
+// is there in the clear, and the key that seals them is a file of its own
+// that only its owner can read.
+func TestSecretsSealedAtRest(t *testing.T) {
+	onlyOn(t, "sqlite") // reads the SQLite file; the sealing code is shared
+	ts := startServer(t, "")
+	if _, err := ts.client(t, ts.Cred).ShowTtsJob(&model.ShowTtsJobRequest{}); err != nil {
+		t.Fatalf("a sealed key still verifies: %v", err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(ts.Config.Data, "ttsc.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var stored string
+	if err := db.QueryRow(`SELECT secret_key FROM credentials WHERE access_key = ?`, ts.Cred.AccessKey).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stored, ts.Cred.SecretKey) || !strings.HasPrefix(stored, "sealed:v1:") {
+		t.Errorf("the database holds the secret key as %q", stored)
+	}
+	st, err := os.Stat(filepath.Join(ts.Config.Data, "secrets.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("secrets.key: %v, %v; want mode 0600", st.Mode(), err)
+	}
 }

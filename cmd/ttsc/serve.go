@@ -107,6 +107,10 @@ type ServeConfig struct {
 	MaxUnfinished int
 	// MaxStreams and MaxStreamsPerProject bound open WebSocket streams.
 	MaxStreams, MaxStreamsPerProject int
+	// SecretsKeyFile holds the key that encrypts credentials' secret keys
+	// in the database; every node needs the same one. Default
+	// DATA/secrets.key, created on first start (mode 0600).
+	SecretsKeyFile string
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there.
 	// Keep it on loopback. Default off.
 	DebugAddr string
@@ -145,6 +149,7 @@ func DefaultServeConfig() ServeConfig {
 		Data:                 "./data",
 		EngineWorkers:        runtime.NumCPU(),
 		SegmentTimeout:       30 * time.Second,
+		EngineMemoryMB:       512,
 		URLExpiry:            time.Hour,
 		ShutdownTimeout:      30 * time.Second,
 		CallbackTimeout:      10 * time.Second,
@@ -187,6 +192,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.Blob, "blob", "", blobHelp)
 	fs.StringVar(&c.Role, "role", c.Role, "all: API and workers; api: the HTTP API only; worker: synthesis only (serves /healthz)")
 	fs.StringVar(&c.SigningKeyFile, "signing-key-file", "", "key file of download URL and callback signatures, the same on every node (default DATA/url-signing.key, created if missing)")
+	fs.StringVar(&c.SecretsKeyFile, "secrets-key-file", "", secretsKeyHelp)
 	fs.StringVar(&c.CallbackAllow, "callback-allow", "", "comma-separated private hosts, addresses or CIDR ranges callbacks may reach (public hosts always may)")
 	fs.StringVar(&c.ExternalURLAllow, "external-url-allow", "", "comma-separated hosts (*.example.com, addresses, CIDR ranges) finished files may be uploaded to; empty refuses uploads")
 	fs.DurationVar(&c.CallbackTimeout, "callback-timeout", c.CallbackTimeout, "longest callback or upload request")
@@ -308,7 +314,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			periodic = append(periodic, retention.Periodic(cmp.Or(c.retentionEvery, 10*time.Minute)))
 		}
 	}
-	m.db, err = openStore(ctx, c.Database, c.Data, storeOptions{
+	m.db, err = openStore(ctx, c.Database, c.Data, c.SecretsKeyFile, storeOptions{
 		Workers:     workers,
 		MaxWorkers:  c.EngineWorkers * 4,
 		Periodic:    periodic,

@@ -38,6 +38,9 @@ type Config struct {
 	URL string
 	// MaxConns bounds the connection pool. Default pgx's (at least 4).
 	MaxConns int32
+	// Secrets seals credentials' secret keys at rest; nil stores them
+	// as they are.
+	Secrets sqlstore.Secrets
 	sqlstore.QueueConfig
 }
 
@@ -103,7 +106,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err == nil {
 		db.Queue = sqlstore.NewQueue(db.river, cfg.Working())
 		db.DB, err = sqlstore.New(sqlstore.Config{
-			Write: db.sqlDB, River: db.river, Dialect: dialect, Now: cfg.Now, Op: "pgstore",
+			Write: db.sqlDB, River: db.river, Dialect: dialect, Secrets: cfg.Secrets, Now: cfg.Now, Op: "pgstore",
 		})
 	}
 	if err != nil {

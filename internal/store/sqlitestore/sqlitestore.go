@@ -34,6 +34,9 @@ var migrations embed.FS
 type Config struct {
 	// Path is the database file. Required.
 	Path string
+	// Secrets seals credentials' secret keys at rest; nil stores them
+	// as they are.
+	Secrets sqlstore.Secrets
 	sqlstore.QueueConfig
 }
 
@@ -129,7 +132,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err == nil {
 		db.Queue = sqlstore.NewQueue(db.river, cfg.Working())
 		db.DB, err = sqlstore.New(sqlstore.Config{
-			Write: write, Read: db.read, River: db.river, Dialect: dialect,
+			Write: write, Read: db.read, River: db.river, Dialect: dialect, Secrets: cfg.Secrets,
 			Inserted: db.driver.Wake, Now: cfg.Now, Op: "sqlitestore",
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/store/sqlstore"
 	"github.com/openttsc/ttsc/internal/store/storetest"
 )
@@ -413,5 +415,37 @@ func TestCloseStopsQueue(t *testing.T) {
 	case <-db.River().Stopped():
 	default:
 		t.Error("River still running after Close")
+	}
+}
+
+func TestSealCredentials(t *testing.T) {
+	key := make([]byte, 32)
+	sealer, err := auth.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ttsc.db")
+	ctx := context.Background()
+	plain := open(t, Config{Path: path}) // a store from before sealing
+	if err := plain.CreateCredential(ctx, &ttsc.Credential{AccessKey: "AK", SecretKey: "SK-in-the-clear", ProjectID: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	db := open(t, Config{Path: path, Secrets: sealer})
+	if n, err := db.SealCredentials(ctx); err != nil || n != 1 {
+		t.Fatalf("SealCredentials = %d, %v; want 1", n, err)
+	}
+	var stored string
+	if err := db.write.QueryRowContext(ctx, `SELECT secret_key FROM credentials`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stored, "SK-in-the-clear") {
+		t.Errorf("still in the clear: %q", stored)
+	}
+	c, err := db.Credential(ctx, "AK")
+	if err != nil || c.SecretKey != "SK-in-the-clear" {
+		t.Errorf("Credential = %+v, %v", c, err)
+	}
+	if n, _ := db.SealCredentials(ctx); n != 0 {
+		t.Errorf("sealed %d again", n)
 	}
 }

@@ -15,8 +15,14 @@ func (db *DB) CreateCredential(ctx context.Context, c *ttsc.Credential) (err err
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
 	}
+	secret := c.SecretKey
+	if db.cfg.Secrets != nil {
+		if secret, err = db.cfg.Secrets.Seal(c.SecretKey, c.AccessKey); err != nil {
+			return err
+		}
+	}
 	_, err = db.write.ExecContext(ctx, `INSERT INTO credentials (access_key, secret_key, project_id, created_at) VALUES (?, ?, ?, ?)`,
-		c.AccessKey, c.SecretKey, c.ProjectID, ms(c.CreatedAt))
+		c.AccessKey, secret, c.ProjectID, ms(c.CreatedAt))
 	return db.conflict(err, "access key %s exists", c.AccessKey)
 }
 
@@ -32,6 +38,11 @@ func (db *DB) Credential(ctx context.Context, accessKey string) (c *ttsc.Credent
 	}
 	if err != nil {
 		return nil, err
+	}
+	if db.cfg.Secrets != nil {
+		if c.SecretKey, err = db.cfg.Secrets.Open(c.SecretKey, accessKey); err != nil {
+			return nil, err
+		}
 	}
 	c.CreatedAt = fromMS(created)
 	return c, nil
@@ -130,4 +141,41 @@ func (db *DB) ConsumeOnceCode(ctx context.Context, hash string, now time.Time) (
 	}
 	t.CreatedAt, t.ExpiresAt = fromMS(created), fromMS(expires)
 	return t, nil
+}
+
+// SealCredentials seals the secret keys stored before sealing existed, so
+// that none stays in the clear; it returns how many it sealed.
+func (db *DB) SealCredentials(ctx context.Context) (n int, err error) {
+	defer ttsc.WrapOp(&err, db.op("SealCredentials"))
+	if db.cfg.Secrets == nil {
+		return 0, nil
+	}
+	rows, err := db.write.QueryContext(ctx, `SELECT access_key, secret_key FROM credentials WHERE secret_key NOT LIKE 'sealed:%'`)
+	if err != nil {
+		return 0, err
+	}
+	var plain [][2]string
+	for rows.Next() {
+		var ak, sk string
+		if err := rows.Scan(&ak, &sk); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		plain = append(plain, [2]string{ak, sk})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, c := range plain {
+		sealed, err := db.cfg.Secrets.Seal(c[1], c[0])
+		if err != nil {
+			return n, err
+		}
+		if _, err := db.write.ExecContext(ctx, `UPDATE credentials SET secret_key = ? WHERE access_key = ? AND secret_key = ?`, sealed, c[0], c[1]); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

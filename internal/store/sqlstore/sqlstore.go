@@ -22,6 +22,13 @@ import (
 	"github.com/openttsc/ttsc"
 )
 
+// Secrets encrypts values at rest, bound to additional data (see
+// auth.Sealer).
+type Secrets interface {
+	Seal(plaintext, additional string) (string, error)
+	Open(value, additional string) (string, error)
+}
+
 // Dialect is what differs between the databases.
 type Dialect struct {
 	// Numbered placeholders ($1, $2, ...) instead of ?.
@@ -64,6 +71,9 @@ type Config struct {
 	// Inserted, if set, is called after a transaction that queued work
 	// commits (SQLite uses it to wake its queue listener).
 	Inserted func()
+	// Secrets seals the secret keys of credentials at rest; nil stores
+	// them as they are.
+	Secrets Secrets
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Op prefixes the operation names of errors, such as "sqlitestore".
