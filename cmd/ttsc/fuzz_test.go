@@ -2,16 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/openttsc/ttsc"
-	"github.com/openttsc/ttsc/internal/auth"
 )
 
 // FuzzRequestBodies sends arbitrary bodies to every operation that takes
@@ -37,14 +32,7 @@ func FuzzRequestBodies(f *testing.F) {
 	f.Add(uint8(5), []byte(`[]`))
 	f.Add(uint8(3), []byte(`{"type":"ALIAS","key":"`+strings.Repeat("k", 300)+`","value":"v"}`))
 	ts := startServer(f, "", func(c *ServeConfig) { c.RateSynthesis, c.RateManage, c.RateQuery = 0, 0, 0 })
-	value, hash, err := auth.NewToken()
-	if err != nil {
-		f.Fatal(err)
-	}
-	now := time.Now().UTC()
-	if err := ts.db.CreateToken(context.Background(), &ttsc.Token{Hash: hash, ProjectID: ts.Cred.ProjectID, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}); err != nil {
-		f.Fatal(err)
-	}
+	value := ts.token(f)
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		rt := routes[int(route)%len(routes)]
 		req, err := http.NewRequest(rt.method, ts.URL+"/v1/"+ts.Cred.ProjectID+rt.path, bytes.NewReader(body))

@@ -9,9 +9,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
-
-	"github.com/openttsc/ttsc"
-	"github.com/openttsc/ttsc/internal/auth"
 )
 
 func TestRateLimit(t *testing.T) {
@@ -57,11 +54,7 @@ func TestUnfinishedJobsCap(t *testing.T) {
 
 func TestStreamLimit(t *testing.T) {
 	ts := startServer(t, "", func(c *ServeConfig) { c.MaxStreamsPerProject = 1 })
-	value, hash, _ := auth.NewToken()
-	now := time.Now().UTC()
-	if err := ts.db.CreateToken(context.Background(), &ttsc.Token{Hash: hash, ProjectID: ts.Cred.ProjectID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	value := ts.token(t)
 	u := "ws" + strings.TrimPrefix(ts.URL, "http") + "/v1/" + ts.Cred.ProjectID + "/ttsc/jobs"
 	opts := &websocket.DialOptions{HTTPHeader: http.Header{"X-Auth-Token": {value}, "X-Voice-Asset-Id": {voiceID(t, "EN")}}}
 	ctx := context.Background()

@@ -23,6 +23,7 @@ import (
 	metastudio "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/blob/s3blob/s3test"
 	"github.com/openttsc/ttsc/internal/engine/pool"
 	"github.com/openttsc/ttsc/internal/store/pgstore/pgtest"
@@ -274,4 +275,18 @@ func do(t *testing.T, req *http.Request, v any) *http.Response {
 		}
 	}
 	return resp
+}
+
+// token makes a token of the server's project, valid for a day.
+func (ts *testServer) token(t testing.TB) string {
+	t.Helper()
+	value, hash, err := auth.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := ts.db.CreateToken(context.Background(), &ttsc.Token{Hash: hash, ProjectID: ts.Cred.ProjectID, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	return value
 }

@@ -12,23 +12,14 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
-	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
-	"github.com/openttsc/ttsc/internal/auth"
 )
 
 // openAIClient returns an official OpenAI client of the server with a
 // fresh token of its project.
 func openAIClient(t *testing.T, ts *testServer) openai.Client {
 	t.Helper()
-	value, hash, err := auth.NewToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	if err := ts.db.CreateToken(context.Background(), &ttsc.Token{Hash: hash, ProjectID: ts.Cred.ProjectID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	value := ts.token(t)
 	return openai.NewClient(option.WithBaseURL(ts.URL+"/v1/"), option.WithAPIKey(value), option.WithMaxRetries(0))
 }
 

@@ -8,24 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
-	"github.com/openttsc/ttsc/internal/auth"
 )
 
 func TestSay(t *testing.T) {
 	dir := t.TempDir()
 	ts := startServer(t, "")
-	value, hash, err := auth.NewToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	if err := ts.db.CreateToken(context.Background(), &ttsc.Token{Hash: hash, ProjectID: ts.Cred.ProjectID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	value := ts.token(t)
 	text := "Reading aloud from the command line."
 	for _, test := range []struct {
 		name string

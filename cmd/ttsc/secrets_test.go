@@ -16,7 +16,6 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
 
-	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
 )
 
@@ -26,11 +25,7 @@ import (
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	ts := startServer(t, "", func(c *ServeConfig) { c.LogLevel = -4 }) // debug
 	c := ts.client(t, ts.Cred)
-	token, hash, _ := auth.NewToken()
-	now := time.Now().UTC()
-	if err := ts.db.CreateToken(context.Background(), &ttsc.Token{Hash: hash, ProjectID: ts.Cred.ProjectID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	token := ts.token(t)
 	var answers []string
 	record := func(resp *http.Response) {
 		if resp == nil {

@@ -13,9 +13,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
 
-	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
-	"github.com/openttsc/ttsc/internal/auth"
 )
 
 // streamResult is what one START brought back.
@@ -66,14 +64,7 @@ func readStream(t *testing.T, ctx context.Context, c *websocket.Conn) streamResu
 func TestStreaming(t *testing.T) {
 	ts := startServer(t, "")
 	c := ts.client(t, ts.Cred)
-	value, hash, err := auth.NewToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	if err := ts.db.CreateToken(context.Background(), &ttsc.Token{Hash: hash, ProjectID: ts.Cred.ProjectID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	value := ts.token(t)
 	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/v1/" + ts.Cred.ProjectID + "/ttsc/jobs"
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
