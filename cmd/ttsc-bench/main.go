@@ -401,7 +401,7 @@ func startCluster(bin, pgURL string, hosts int) (*server, error) {
 		return nil, err
 	}
 	s.project, s.ak, s.sk = cred.ProjectID, cred.AccessKey, cred.SecretKey
-	addr, _, err := s.spawn(bin, append(db, "--role", "api")...)
+	addr, _, err := s.spawn(bin, append(db, "--role", "api", "--engine-workers", "1")...)
 	if err != nil {
 		s.stop()
 		return nil, err

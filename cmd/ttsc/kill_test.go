@@ -139,7 +139,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 	if testMode == "sqlite" {
 		victim = startProcess(t, "server", apiAddr, common...)
 	} else {
-		startProcess(t, "api", apiAddr, append(common, "--role", "api")...)
+		startProcess(t, "api", apiAddr, append(common, "--role", "api", "--engine-workers", "1")...)
 		workerArgs = append(common, "--role", "worker")
 		startProcess(t, "worker 1", freeAddr(t), workerArgs...)
 		victim = startProcess(t, "worker 2", freeAddr(t), workerArgs...)

@@ -281,11 +281,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	// API processes keep one engine host, for ShowTtsPhoneticSymbol.
+	// API processes run engine hosts too: streams, OpenAI speech and
+	// ShowTtsPhoneticSymbol are answered where they arrive.
 	hosts := c.EngineWorkers
-	if !work {
-		hosts = 1
-	}
 	engineCommand := func() *exec.Cmd {
 		cmd := m.EngineCommand()
 		if cmd.Env == nil {
