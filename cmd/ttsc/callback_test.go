@@ -213,3 +213,50 @@ func TestCallbackOfFailedJob(t *testing.T) {
 		})
 	}
 }
+
+// TestHangingCallbackReceiver has a receiver that never answers: each
+// attempt gives up after the callback timeout, so the receiver cannot
+// hold a worker, and other jobs go on.
+func TestHangingCallbackReceiver(t *testing.T) {
+	attempts := make(chan struct{}, 16)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts <- struct{}{}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second): // far beyond the callback timeout
+		}
+	}))
+	defer hang.Close()
+	ts := startServer(t, "", func(c *ServeConfig) {
+		c.CallbackAllow = "127.0.0.1"
+		c.CallbackTimeout = 300 * time.Millisecond
+		c.callbackRetryBase = 50 * time.Millisecond
+		c.EngineWorkers = 1 // few queue workers: a held one would show
+	})
+	c := ts.client(t, ts.Cred)
+	en := voiceID(t, "EN")
+	for range 3 {
+		if _, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &model.CreateAsyncTtsJobRequestBody{
+			Text: "Call a receiver that hangs.", VoiceAssetId: en, CallbackConfig: &model.TtsCallBackConfig{CallbackUrl: hang.URL + "/cb"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	// Each of the three callbacks is tried, gives up and is tried again.
+	for i := range 6 {
+		select {
+		case <-attempts:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("only %d callback attempts in 20 s", i)
+		}
+	}
+	// Meanwhile the queue still works other jobs.
+	created, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &model.CreateAsyncTtsJobRequestBody{Text: "Not held up.", VoiceAssetId: en}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := waitAsync(t, c, *created.JobId); *r.State != "SUCCEED" {
+		t.Errorf("a job beside hanging callbacks: %s", *r.State)
+	}
+	t.Logf("6 attempts and another job within %v", time.Since(start))
+}
