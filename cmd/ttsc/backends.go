@@ -29,8 +29,8 @@ type store interface {
 	Stop(ctx context.Context) error
 	Close() error
 	Ping(ctx context.Context) error
-	// QueueDepth counts queue jobs by kind and state (for metrics).
-	QueueDepth(ctx context.Context) (map[string]int, error)
+	// QueueDepth counts queue jobs by kind, then state (for metrics).
+	QueueDepth(ctx context.Context) (map[string]map[string]int, error)
 }
 
 // storeOptions are the queue settings of openStore.
@@ -51,8 +51,12 @@ func openStore(ctx context.Context, spec, data, secretsKeyFile string, o storeOp
 	if err := os.MkdirAll(data, 0o750); err != nil {
 		return nil, err
 	}
-	key, err := auth.LoadKey(cmp.Or(secretsKeyFile, filepath.Join(data, "secrets.key")))
+	keyFile := cmp.Or(secretsKeyFile, filepath.Join(data, "secrets.key"))
+	key, err := auth.LoadKey(keyFile, 32)
 	if err != nil {
+		return nil, err
+	}
+	if err := auth.CheckPrivate(keyFile); err != nil {
 		return nil, err
 	}
 	secrets, err := auth.NewSealer(key)

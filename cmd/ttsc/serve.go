@@ -3,8 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -273,7 +271,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	keyFile := cmp.Or(c.SigningKeyFile, filepath.Join(c.Data, "url-signing.key"))
-	key, err := signingKey(keyFile)
+	// The URL signing key: 16 bytes at least, created on first start.
+	key, err := auth.LoadKey(keyFile, 16)
 	if err != nil {
 		return err
 	}
@@ -283,7 +282,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	// API processes run engine hosts too: streams, OpenAI speech and
 	// ShowTtsPhoneticSymbol are answered where they arrive.
-	hosts := c.EngineWorkers
 	engineCommand := func() *exec.Cmd {
 		cmd := m.EngineCommand()
 		if cmd.Env == nil {
@@ -293,7 +291,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return cmd
 	}
 	m.pool, err = pool.New(pool.Config{
-		Workers:        hosts,
+		Workers:        c.EngineWorkers,
 		Command:        engineCommand,
 		SegmentTimeout: c.SegmentTimeout,
 		Logger:         m.logger,
@@ -431,9 +429,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.logger.Warn("profiler stopped", "err", http.ListenAndServe(c.DebugAddr, mux))
 		}()
 	}
-	fmt.Fprintf(m.Stdout, "ttsc serving on %s (role %s, data in %s, %d engine hosts)\n", m.URL, c.Role, c.Data, hosts)
+	fmt.Fprintf(m.Stdout, "ttsc serving on %s (role %s, data in %s, %d engine hosts)\n", m.URL, c.Role, c.Data, c.EngineWorkers)
 	m.logger.Info("serving", "url", m.URL, "role", c.Role, "public_url", public, "data", c.Data,
-		"database", redactURL(cmp.Or(c.Database, "sqlite")), "blob", redactURL(cmp.Or(c.Blob, "file")), "engine_hosts", hosts)
+		"database", redactURL(cmp.Or(c.Database, "sqlite")), "blob", redactURL(cmp.Or(c.Blob, "file")), "engine_hosts", c.EngineWorkers)
 	return nil
 }
 
@@ -563,30 +561,6 @@ func newCredential(ctx context.Context, store ttsc.CredentialStore, project stri
 		return nil, err
 	}
 	return c, nil
-}
-
-// signingKey reads the URL signing key, creating it (mode 0600) on first
-// start.
-func signingKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(k) < 16 {
-			return nil, fmt.Errorf("URL signing key %s must hold at least 16 bytes in hex", path)
-		}
-		return k, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	return k, nil
 }
 
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {

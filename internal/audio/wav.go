@@ -73,9 +73,14 @@ func EncodeWAV(samples []int16, rate, channels int) []byte {
 	le.PutUint16(b[34:], 16)
 	copy(b[36:], "data")
 	le.PutUint32(b[40:], uint32(dataSize))
-	out := b[wavHeaderSize:]
-	for i, s := range samples {
-		le.PutUint16(out[2*i:], uint16(s))
+	return AppendPCM(b[:wavHeaderSize], samples)
+}
+
+// AppendPCM appends samples to b as 16-bit little-endian PCM, the
+// sample format of WAV files and of ttsc's raw PCM streams.
+func AppendPCM(b []byte, samples []int16) []byte {
+	for _, s := range samples {
+		b = binary.LittleEndian.AppendUint16(b, uint16(s))
 	}
 	return b
 }

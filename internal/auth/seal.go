@@ -69,9 +69,9 @@ func (s *Sealer) Open(value, additional string) (string, error) {
 	return string(plain), nil
 }
 
-// LoadKey reads a 32-byte hex key from path, creating it (mode 0600) when
-// the file does not exist. A key file readable by others is refused.
-func LoadKey(path string) ([]byte, error) {
+// LoadKey reads a hex key of at least minBytes from path, creating a
+// random 32-byte one (mode 0600) when the file does not exist.
+func LoadKey(path string, minBytes int) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		k := make([]byte, 32)
@@ -86,12 +86,21 @@ func LoadKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("key file %s is readable by others (mode %v); chmod 600 it", path, st.Mode().Perm())
-	}
 	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
-	if err != nil || len(k) != 32 {
-		return nil, fmt.Errorf("key file %s must hold 32 bytes in hex", path)
+	if err != nil || len(k) < minBytes {
+		return nil, fmt.Errorf("key file %s must hold at least %d bytes in hex", path, minBytes)
 	}
 	return k, nil
+}
+
+// CheckPrivate refuses a key file that others than its owner may read.
+func CheckPrivate(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("key file %s is readable by others (mode %v); chmod 600 it", path, st.Mode().Perm())
+	}
+	return nil
 }

@@ -45,19 +45,25 @@ func TestSealer(t *testing.T) {
 
 func TestLoadKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "secrets.key")
-	k1, err := LoadKey(path)
+	k1, err := LoadKey(path, 32)
 	if err != nil || len(k1) != 32 {
 		t.Fatalf("LoadKey created %d bytes, %v", len(k1), err)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("created with mode %v, want 0600", st.Mode().Perm())
 	}
-	k2, err := LoadKey(path)
+	k2, err := LoadKey(path, 32)
 	if err != nil || string(k1) != string(k2) {
 		t.Errorf("second load: %v", err)
 	}
+	if err := CheckPrivate(path); err != nil {
+		t.Errorf("CheckPrivate of a 0600 file: %v", err)
+	}
 	os.Chmod(path, 0o644)
-	if _, err := LoadKey(path); err == nil {
+	if err := CheckPrivate(path); err == nil {
 		t.Error("a world-readable key file was accepted")
+	}
+	if _, err := LoadKey(path, 64); err == nil {
+		t.Error("a 32-byte key passed for 64")
 	}
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -95,11 +94,10 @@ func (s *Server) openAISpeech(w http.ResponseWriter, r *http.Request) error {
 	if req.Model == nil || *req.Model == "" {
 		return invalidParam("model", "model is required (any value: ttsc has one model per voice)")
 	}
-	if req.Input == nil || strings.TrimSpace(*req.Input) == "" {
-		return invalidParam("input", "input is required and may not be empty")
-	}
-	if n := utf8.RuneCountInString(*req.Input); n > ttsc.MaxTextRunes {
-		return invalidParam("input", "input is %d characters long; the limit is %d", n, ttsc.MaxTextRunes)
+	// The same rules as every text of the API: UTF-8, SSML well-formed,
+	// 1 to 10,000 characters to read.
+	if _, err := checkText("input", req.Input, true); err != nil {
+		return &paramError{"input", err}
 	}
 	voice, err := s.openAIVoice(req.Voice)
 	if err != nil {
@@ -158,7 +156,7 @@ func (s *Server) streamSpeech(w http.ResponseWriter, r *http.Request, voice ttsc
 			}
 			chunk = b
 		default:
-			chunk = pcmBytes(sp.Samples)
+			chunk = audio.AppendPCM(nil, sp.Samples)
 		}
 		if !started {
 			started = true
@@ -181,15 +179,6 @@ func (s *Server) streamSpeech(w http.ResponseWriter, r *http.Request, voice ttsc
 		panic(http.ErrAbortHandler)
 	}
 	return err
-}
-
-// pcmBytes is samples as 16-bit little-endian bytes.
-func pcmBytes(samples []int16) []byte {
-	b := make([]byte, 2*len(samples))
-	for i, v := range samples {
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
-	}
-	return b
 }
 
 // openAIVoice resolves OpenAI's voice: a name of theirs, a catalogue

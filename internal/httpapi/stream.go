@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
 	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/speech"
 )
@@ -210,7 +211,7 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 		samples += int64(len(sp.Samples))
 		// Binary frames of at most 32 KiB keep a slow client's buffers
 		// small.
-		pcm := pcmBytes(sp.Samples)
+		pcm := audio.AppendPCM(nil, sp.Samples)
 		for len(pcm) > 0 {
 			n := min(len(pcm), 32<<10)
 			if err := conn.Write(ctx, websocket.MessageBinary, pcm[:n]); err != nil {

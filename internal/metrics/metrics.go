@@ -141,13 +141,13 @@ func (m *Metrics) EngineRestarts(restarts func() int64) {
 
 // QueueDepth exports the number of queue jobs in each state, read from
 // depth when scraped.
-func (m *Metrics) QueueDepth(depth func(ctx context.Context) (map[string]int, error), log *slog.Logger) {
+func (m *Metrics) QueueDepth(depth func(ctx context.Context) (map[string]map[string]int, error), log *slog.Logger) {
 	m.registry.MustRegister(&queueCollector{depth: depth, log: log, desc: prometheus.NewDesc(
 		"ttsc_queue_jobs", "Queue jobs by kind and state (River's job table).", []string{"kind", "state"}, nil)})
 }
 
 type queueCollector struct {
-	depth func(ctx context.Context) (map[string]int, error)
+	depth func(ctx context.Context) (map[string]map[string]int, error)
 	log   *slog.Logger
 	desc  *prometheus.Desc
 }
@@ -162,20 +162,9 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		c.log.Warn("metrics: reading the queue depth failed", "err", err)
 		return
 	}
-	for key, n := range counts {
-		kind, state := splitKey(key)
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), kind, state)
-	}
-}
-
-// DepthKey is how QueueDepth's map names a kind and state.
-func DepthKey(kind, state string) string { return kind + "\x00" + state }
-
-func splitKey(k string) (string, string) {
-	for i := 0; i < len(k); i++ {
-		if k[i] == 0 {
-			return k[:i], k[i+1:]
+	for kind, states := range counts {
+		for state, n := range states {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), kind, state)
 		}
 	}
-	return k, ""
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -325,7 +326,7 @@ func (p *ssmlParser) leaf(off int64, t xml.StartElement, pr Prosody) error {
 	switch name {
 	case "say-as":
 		as, _ := attr(t, "interpret-as")
-		if !contains(sayAsValues, as) {
+		if !slices.Contains(sayAsValues, as) {
 			return p.errorf(off, name, "interpret-as %q is not one of %s", as, strings.Join(sayAsValues, ", "))
 		}
 		p.b.read(content, sayAs(content, as))
@@ -382,15 +383,6 @@ func (p *ssmlParser) phoneme(alphabet, ph string) (string, error) {
 		return p.opts.Phonetic(ph)
 	}
 	return "", fmt.Errorf("alphabet %q is not ipa or pinyin", alphabet)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // breakMs reads <break time strength>: time wins; neither means medium.

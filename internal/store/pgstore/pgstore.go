@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sync"
 	"time"
 
@@ -128,11 +127,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
-	sub, err := fs.Sub(migrations, "migration")
-	if err != nil {
-		return err
-	}
-	return sqlstore.Migrate(ctx, db.sqlDB, dialect, sub, db.cfg.Now(), riverdatabasesql.New(db.sqlDB))
+	return sqlstore.Migrate(ctx, db.sqlDB, dialect, migrations, db.cfg.Now(), riverdatabasesql.New(db.sqlDB))
 }
 
 // River returns the queue client.

@@ -9,7 +9,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"strings"
 	"sync"
@@ -146,11 +145,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 
 // migrate applies ttsc's migrations, then River's.
 func (db *DB) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migration")
-	if err != nil {
-		return err
-	}
-	return sqlstore.Migrate(ctx, db.write, dialect, sub, db.cfg.Now(), riversqlite.New(db.write))
+	return sqlstore.Migrate(ctx, db.write, dialect, migrations, db.cfg.Now(), riversqlite.New(db.write))
 }
 
 // River returns the queue client.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -447,5 +448,27 @@ func TestSealCredentials(t *testing.T) {
 	}
 	if n, _ := db.SealCredentials(ctx); n != 0 {
 		t.Errorf("sealed %d again", n)
+	}
+}
+
+// TestMigrationNames keeps the names migrations are recorded under: data
+// directories of earlier releases hold these, and a renamed migration
+// would run again on them.
+func TestMigrationNames(t *testing.T) {
+	db := open(t, Config{})
+	rows, err := db.write.Query(`SELECT name FROM ttsc_migration ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	want := []string{"migration/0001_init.sql", "migration/0002_once_codes.sql", "migration/0003_vocabulary.sql", "migration/0004_jobs_state_index.sql"}
+	if !slices.Equal(names, want) {
+		t.Errorf("recorded migrations %v, want %v", names, want)
 	}
 }

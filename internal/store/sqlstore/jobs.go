@@ -349,22 +349,24 @@ func (db *DB) DeleteJob(ctx context.Context, id string) (err error) {
 	return err
 }
 
-// QueueDepth counts the queue's jobs by kind and state, keyed by
-// metrics.DepthKey's scheme: kind, a NUL byte, state.
-func (db *DB) QueueDepth(ctx context.Context) (map[string]int, error) {
+// QueueDepth counts the queue's jobs by kind, then by state.
+func (db *DB) QueueDepth(ctx context.Context) (map[string]map[string]int, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT kind, state, COUNT(*) FROM river_job GROUP BY kind, state`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[string]map[string]int{}
 	for rows.Next() {
 		var kind, state string
 		var n int
 		if err := rows.Scan(&kind, &state, &n); err != nil {
 			return nil, err
 		}
-		out[kind+"\x00"+state] = n
+		if out[kind] == nil {
+			out[kind] = map[string]int{}
+		}
+		out[kind][state] = n
 	}
 	return out, rows.Err()
 }
