@@ -4,7 +4,7 @@
 set -euo pipefail
 
 run_pkgs=(libespeak-ng-dev espeak-ng-data libmp3lame-dev flite1-dev)
-test_pkgs=(espeak-ng sox pocketsphinx pocketsphinx-en-us)
+test_pkgs=(espeak-ng sox pocketsphinx pocketsphinx-en-us chromium)
 
 pkgs=("${run_pkgs[@]}")
 if [ "${1:-run}" = test ]; then
