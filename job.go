@@ -208,6 +208,13 @@ type JobStore interface {
 	// DeleteJob deletes a job and its file records (not the blobs).
 	// Deleting a missing job is not an error.
 	DeleteJob(ctx context.Context, id string) error
+	// RecordJob stores j, already ended (State, Code, Message, Segments)
+	// with its Files, and queues nothing: a preview answered from audio
+	// stored for an identical earlier one.
+	RecordJob(ctx context.Context, j *Job) error
+	// KeyShared reports whether a job other than jobID records a file
+	// stored under key, so that deleting jobID must keep the blob.
+	KeyShared(ctx context.Context, key, jobID string) (bool, error)
 }
 
 // JobOptions are the request fields a job keeps besides its text, voice

@@ -60,5 +60,18 @@ func TestResultCache(t *testing.T) {
 		if short > long-500*time.Millisecond {
 			t.Errorf("after changing the alias the text lasts %v, before %v: stale audio?", short, long)
 		}
+		// Previews answered from stored files are not stale either.
+		body := &model.CreateTtsAuditionRequestBody{Text: "The WHO met again.", Emotion: en, IsVocabularyConfigEnable: ptr(true)}
+		before, _ := previewPCM(t, c, body)
+		if again, _ := previewPCM(t, c, body); again.Duration() != before.Duration() {
+			t.Errorf("an identical preview lasts %v, the first %v", again.Duration(), before.Duration())
+		}
+		if _, err := c.SaveTtscVocabularyConfigs(&model.SaveTtscVocabularyConfigsRequest{VocabularyId: *created.Id, Body: &model.SaveTtscVocabularyConfigsRequestBody{
+			Type: model.GetSaveTtscVocabularyConfigsRequestBodyTypeEnum().ALIAS, Key: ptr("WHO"), Value: ptr("World Health Organization")}}); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := previewPCM(t, c, body); after.Duration() < before.Duration()+500*time.Millisecond {
+			t.Errorf("after changing the alias the preview lasts %v, before %v: stale audio?", after.Duration(), before.Duration())
+		}
 	})
 }

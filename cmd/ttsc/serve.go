@@ -29,6 +29,8 @@ import (
 	"github.com/openttsc/ttsc/internal/metrics"
 	"github.com/openttsc/ttsc/internal/netguard"
 	"github.com/openttsc/ttsc/internal/retention"
+	"github.com/openttsc/ttsc/internal/reuse"
+	"github.com/openttsc/ttsc/internal/store/jobcache"
 	"github.com/openttsc/ttsc/internal/voices"
 	"github.com/openttsc/ttsc/internal/worker"
 )
@@ -133,6 +135,8 @@ type Main struct {
 
 	logger  *slog.Logger
 	db      store
+	jobs    ttsc.JobStore // db's jobs, behind the job cache
+	reuse   *reuse.Index  // where previews read before are stored
 	metrics *metrics.Metrics
 	engine  ttsc.Engine // the pool, behind the result cache
 	pool    *pool.Pool
@@ -323,6 +327,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// Status polls read jobs from memory. A lone SQLite process is the
+	// only writer of its jobs and may cache them in any state.
+	m.jobs = jobcache.New(m.db, jobcache.Config{SoleWriter: !strings.Contains(c.Database, "://") && c.Role == RoleAll, Now: m.Now})
 	if serveAPI && !strings.Contains(c.Database, "://") {
 		// One embedded database: the first start makes the first project.
 		// A shared database gets its credentials from `ttsc credentials`.
@@ -349,6 +356,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.engine = cache.New(m.pool, int64(c.CacheMB)<<20, m.metrics)
 	}
 	m.metrics.QueueDepth(m.db.QueueDepth, m.logger)
+	if serveAPI && work && c.CacheMB > 0 {
+		// Previews read before are answered with their stored files. An
+		// entry lives far shorter than the retention period, so a reused
+		// file is never one retention is about to delete.
+		ttl := time.Hour
+		if c.Retention > 0 {
+			ttl = min(ttl, c.Retention/4)
+		}
+		m.reuse = reuse.New(16384, ttl)
+	}
 	rateOf := func(perSecond float64) httpapi.Rate {
 		return httpapi.Rate{PerSecond: perSecond, Burst: int(2*perSecond) + 1}
 	}
@@ -364,8 +381,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			MaxStreamsPerProject: c.MaxStreamsPerProject,
 		},
 		Metrics:     m.metrics,
+		Reuse:       m.reuse,
 		Engine:      m.engine,
-		Jobs:        m.db,
+		Jobs:        m.jobs,
 		Credentials: m.db,
 		Vocabulary:  m.db,
 		Blobs:       blobs,
@@ -440,8 +458,9 @@ func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs tts
 	c := m.Config
 	w, err := worker.New(worker.Config{
 		Metrics:     m.metrics,
+		Reuse:       m.reuse,
 		Uploads:     uploads.Client(c.CallbackTimeout),
-		Jobs:        m.db,
+		Jobs:        m.jobs,
 		Vocabulary:  m.db,
 		Blobs:       blobs,
 		Engine:      m.engine,
@@ -454,7 +473,7 @@ func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs tts
 	}
 	river.AddWorker(workers, w)
 	cw, err := callback.New(callback.Config{
-		Jobs:        m.db,
+		Jobs:        m.jobs,
 		DownloadURL: api.DownloadURL,
 		Key:         func(project string) string { return auth.CallbackKey(key, project) },
 		Client:      callbacks.Client(c.CallbackTimeout),
@@ -467,7 +486,7 @@ func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs tts
 	}
 	river.AddWorker(workers, cw)
 	if c.Retention > 0 {
-		rw, err := retention.New(retention.Config{Jobs: m.db, Blobs: blobs, Keep: c.Retention, Now: m.Now, Logger: m.logger})
+		rw, err := retention.New(retention.Config{Jobs: m.jobs, Blobs: blobs, Keep: c.Retention, Now: m.Now, Logger: m.logger})
 		if err != nil {
 			return err
 		}

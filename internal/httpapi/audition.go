@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/reuse"
+	"github.com/openttsc/ttsc/internal/speech"
 	"github.com/openttsc/ttsc/internal/text"
 )
 
@@ -93,12 +96,52 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, j *ttsc.Job, 
 	if j.Options, err = json.Marshal(opts); err != nil {
 		return err
 	}
-	if err := s.cfg.Jobs.CreateJob(r.Context(), j); err != nil {
+	stored, err := s.fromStored(r.Context(), j, opts)
+	if err != nil {
 		return err
 	}
-	s.logger(r).Info("job created", "job_id", j.ID, "type", j.Type, "voice", j.VoiceID, "format", j.Format,
+	if !stored {
+		if err := s.cfg.Jobs.CreateJob(r.Context(), j); err != nil {
+			return err
+		}
+	}
+	s.logger(r).Info("job created", "from_stored", stored, "job_id", j.ID, "type", j.Type, "voice", j.VoiceID, "format", j.Format,
 		"runes", utf8.RuneCountInString(j.SynthesisText()))
 	return writeJSON(w, http.StatusOK, jobIDResponse{JobID: j.ID})
+}
+
+// fromStored records a preview as done when every one of its segments
+// was read before and is still stored: the job gets the earlier files
+// and nothing is queued. It reports whether it did.
+func (s *Server) fromStored(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) (bool, error) {
+	if s.cfg.Reuse == nil || j.Type != ttsc.JobAudition {
+		return false, nil
+	}
+	voice := s.voices[j.VoiceID]
+	entries, err := speech.Entries(ctx, s.cfg.Vocabulary, j.ProjectID, j.VoiceID, opts.IsVocabularyConfigEnable)
+	if err != nil {
+		return false, err
+	}
+	prep, err := speech.Prepare(j.SynthesisText(), voice, entries, speech.Limits{})
+	if err != nil || len(prep.Segments) == 0 {
+		return false, nil // the worker fails the job with the reason
+	}
+	files := make([]ttsc.File, len(prep.Segments))
+	for i, seg := range prep.Segments {
+		f, ok := s.cfg.Reuse.Get(reuse.Key(voice, j.Prosody, j.Format, seg))
+		if !ok {
+			return false, nil
+		}
+		f.Index = i
+		files[i] = f
+	}
+	j.State, j.Code, j.Segments, j.Files = ttsc.JobSucceeded, "0", len(files), files
+	if err := s.cfg.Jobs.RecordJob(ctx, j); err != nil {
+		return false, err
+	}
+	s.cfg.Metrics.CacheHit()
+	s.cfg.Metrics.JobEnded(string(j.Type), string(j.State), 0)
+	return true, nil
 }
 
 // auditionFileResponse is ShowTtsAuditionFileResponse.

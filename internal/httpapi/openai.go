@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -125,7 +124,7 @@ func (s *Server) openAISpeech(w http.ResponseWriter, r *http.Request) error {
 		}
 		prosody.Speed = int(math.Round(sp * 100))
 	}
-	entries, err := s.projectVocabulary(r.Context(), tok.ProjectID, voice.ID)
+	entries, err := speech.Entries(r.Context(), s.cfg.Vocabulary, tok.ProjectID, voice.ID, nil)
 	if err != nil {
 		return err
 	}
@@ -199,20 +198,6 @@ func (s *Server) openAIVoice(raw json.RawMessage) (ttsc.Voice, error) {
 		return v, nil
 	}
 	return ttsc.Voice{}, &paramError{"voice", ttsc.Errorf(ttsc.ENOVOICE, "voice %q is neither an OpenAI voice name nor a ttsc voice (see GET /v1/{project_id}/digital-assets)", truncate(name, 64))}
-}
-
-// projectVocabulary returns the project's pronunciation entries for the
-// voice when the project's vocabulary switch is on.
-func (s *Server) projectVocabulary(ctx context.Context, project, voiceID string) ([]*ttsc.Vocabulary, error) {
-	if s.cfg.Vocabulary == nil {
-		return nil, nil
-	}
-	cs, err := s.cfg.Vocabulary.TenantConfigs(ctx, project, ttsc.VocabularySwitch)
-	if err != nil || len(cs) == 0 || cs[0].Value != "true" {
-		return nil, err
-	}
-	entries, _, err := s.cfg.Vocabulary.ListVocabularies(ctx, ttsc.VocabularyFilter{ProjectID: project, AssetID: voiceID})
-	return entries, err
 }
 
 // writeOpenAIError answers with OpenAI's error body.

@@ -15,8 +15,10 @@ import (
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
+	"github.com/openttsc/ttsc/internal/console"
 	"github.com/openttsc/ttsc/internal/metrics"
 	"github.com/openttsc/ttsc/internal/netguard"
+	"github.com/openttsc/ttsc/internal/reuse"
 )
 
 // Config configures a Server. Jobs, Credentials, Blobs and SigningKey are
@@ -52,6 +54,10 @@ type Config struct {
 	// Engine reads text for the synchronous OpenAI-compatible endpoint;
 	// nil makes it answer 503.
 	Engine ttsc.Engine
+	// Reuse finds the stored audio of preview segments read before, so
+	// an identical preview is answered without queueing; nil queues
+	// every preview.
+	Reuse *reuse.Index
 	// Limits are the per-project rate and quota limits.
 	Limits Limits
 	// Metrics records request counts and latencies; nil records nothing.
@@ -176,6 +182,11 @@ func (s *Server) routes() {
 	s.handle("GET", "/v1/{project_id}/digital-assets/{asset_id}", s.handleShowAsset, true)
 
 	s.handle("GET", filesPrefix+"{key...}", s.handleDownload, false)
+	// The web console: its page at / and its files under /console/.
+	ui := console.Handler()
+	serveUI := func(w http.ResponseWriter, r *http.Request) error { ui.ServeHTTP(w, r); return nil }
+	s.handle("GET", "/{$}", serveUI, false)
+	s.handle("GET", console.Prefix+"{file...}", serveUI, false)
 
 	// MetaStudio's body for unknown routes and methods, instead of
 	// ServeMux's plain text.

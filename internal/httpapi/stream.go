@@ -171,7 +171,7 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 	if err != nil {
 		return s.streamError(ctx, conn, "", cmd.JobID, err)
 	}
-	entries, err := s.projectVocabulary(ctx, project, voice.ID)
+	entries, err := speech.Entries(ctx, s.cfg.Vocabulary, project, voice.ID, nil)
 	if err != nil {
 		return s.streamError(ctx, conn, "", cmd.JobID, err)
 	}

@@ -78,6 +78,15 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[ttsc.RetentionArgs]) err
 		}
 		for _, j := range jobs {
 			for _, f := range j.Files {
+				// A preview answered from stored audio shares the
+				// files of an earlier one: the last job to go takes them.
+				shared, err := w.cfg.Jobs.KeyShared(ctx, f.Key, j.ID)
+				if err != nil {
+					return err
+				}
+				if shared {
+					continue
+				}
 				if err := w.cfg.Blobs.Delete(ctx, f.Key); err != nil {
 					return err
 				}

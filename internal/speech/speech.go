@@ -45,6 +45,34 @@ func Prepare(src string, voice ttsc.Voice, entries []*ttsc.Vocabulary, l Limits)
 	})
 }
 
+// Vocabulary is the part of ttsc.VocabularyStore that reading text needs.
+type Vocabulary interface {
+	ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) ([]*ttsc.Vocabulary, int, error)
+	TenantConfigs(ctx context.Context, projectID, key string) ([]*ttsc.TenantConfig, error)
+}
+
+// Entries returns the project's pronunciation entries for the voice when
+// enable says so or, when it is nil (the request did not say), when the
+// project's vocabulary switch is on; nil otherwise, and nil for a nil v.
+func Entries(ctx context.Context, v Vocabulary, projectID, voiceID string, enable *bool) ([]*ttsc.Vocabulary, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if enable == nil {
+		cs, err := v.TenantConfigs(ctx, projectID, ttsc.VocabularySwitch)
+		if err != nil {
+			return nil, err
+		}
+		on := len(cs) > 0 && cs[0].Value == "true"
+		enable = &on
+	}
+	if !*enable {
+		return nil, nil
+	}
+	entries, _, err := v.ListVocabularies(ctx, ttsc.VocabularyFilter{ProjectID: projectID, AssetID: voiceID})
+	return entries, err
+}
+
 // Phonetic returns how the voice's engine reads IPA: espeak-ng's English
 // voices take phoneme mnemonics; other voices ignore PHONETIC_SYMBOL
 // entries and IPA <phoneme> markup.

@@ -22,6 +22,7 @@ import (
 	"github.com/openttsc/ttsc/internal/audio/mp3"
 	"github.com/openttsc/ttsc/internal/metrics"
 	"github.com/openttsc/ttsc/internal/netguard"
+	"github.com/openttsc/ttsc/internal/reuse"
 	"github.com/openttsc/ttsc/internal/speech"
 	"github.com/openttsc/ttsc/internal/text"
 )
@@ -35,7 +36,7 @@ type Config struct {
 	Voices func(id string) (ttsc.Voice, bool)
 	// Vocabulary holds the projects' pronunciation entries; nil applies
 	// none.
-	Vocabulary Vocabulary
+	Vocabulary speech.Vocabulary
 	// Limits override the segment limits of package speech (tests).
 	Limits speech.Limits
 	// FailureCode maps an error to the MetaStudio code recorded on a
@@ -45,16 +46,14 @@ type Config struct {
 	// must refuse hosts the operator has not allowed (package netguard).
 	// Nil fails such jobs.
 	Uploads *http.Client
+	// Reuse learns where each preview segment's audio is stored, so the
+	// API can answer an identical preview with the same files; nil
+	// learns nothing.
+	Reuse *reuse.Index
 	// Metrics records job and engine timings; nil records nothing.
 	Metrics *metrics.Metrics
 	// Logger receives job logs. Default slog.Default().
 	Logger *slog.Logger
-}
-
-// Vocabulary is the part of ttsc.VocabularyStore the worker reads.
-type Vocabulary interface {
-	ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) ([]*ttsc.Vocabulary, int, error)
-	TenantConfigs(ctx context.Context, projectID, key string) ([]*ttsc.TenantConfig, error)
 }
 
 // Worker is the River worker for ttsc.SynthesisArgs.
@@ -145,7 +144,8 @@ func (w *Worker) silence(ctx context.Context, j *ttsc.Job) error {
 		return nil
 	}
 	const rate = 22050
-	return w.store(ctx, j, 0, audio.Silence(rate, time.Duration(opts.SilenceMs)*time.Millisecond), rate)
+	_, err := w.store(ctx, j, 0, audio.Silence(rate, time.Duration(opts.SilenceMs)*time.Millisecond), rate)
+	return err
 }
 
 // permanent reports whether another attempt would fail the same way.
@@ -169,7 +169,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 			return &ttsc.Error{Code: ttsc.EINVALID, Message: "the job's options are unreadable", Err: err}
 		}
 	}
-	entries, err := w.entries(ctx, j, opts)
+	entries, err := speech.Entries(ctx, w.cfg.Vocabulary, j.ProjectID, j.VoiceID, opts.IsVocabularyConfigEnable)
 	if err != nil {
 		return err
 	}
@@ -210,9 +210,11 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 			return err
 		}
 		t1 := time.Now()
-		if err := w.store(ctx, j, i, sp.Samples, sp.SampleRate); err != nil {
+		f, err := w.store(ctx, j, i, sp.Samples, sp.SampleRate)
+		if err != nil {
 			return err
 		}
+		w.cfg.Reuse.Put(reuse.Key(voice, j.Prosody, j.Format, seg), f)
 		w.cfg.Logger.Debug("segment stored", "job_id", j.ID, "segment", i, "runes", len([]rune(seg.Text)),
 			"store_ms", time.Since(t1).Milliseconds())
 	}
@@ -261,7 +263,8 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, v
 			return err
 		}
 	}
-	return w.store(ctx, j, 0, samples, rate)
+	_, err := w.store(ctx, j, 0, samples, rate)
+	return err
 }
 
 // upload PUTs the finished files to the external URLs the job names. A
@@ -369,30 +372,6 @@ func originalWords(rw interface{ Original(int, bool) int }, words []audio.Span) 
 	return out
 }
 
-// entries returns the project's pronunciation entries for the job's
-// voice when the request asked for them, or, when it did not say, when
-// the project's vocabulary switch is on; nil otherwise.
-func (w *Worker) entries(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) ([]*ttsc.Vocabulary, error) {
-	if w.cfg.Vocabulary == nil {
-		return nil, nil
-	}
-	enabled := false
-	if opts.IsVocabularyConfigEnable != nil {
-		enabled = *opts.IsVocabularyConfigEnable
-	} else {
-		cs, err := w.cfg.Vocabulary.TenantConfigs(ctx, j.ProjectID, ttsc.VocabularySwitch)
-		if err != nil {
-			return nil, err
-		}
-		enabled = len(cs) > 0 && cs[0].Value == "true"
-	}
-	if !enabled {
-		return nil, nil
-	}
-	entries, _, err := w.cfg.Vocabulary.ListVocabularies(ctx, ttsc.VocabularyFilter{ProjectID: j.ProjectID, AssetID: j.VoiceID})
-	return entries, err
-}
-
 // timeSentences times each sentence from its first and last word;
 // sentences without words (punctuation only) are left out.
 func timeSentences(sentences []text.Segment, words []audio.Span) []audio.Span {
@@ -424,9 +403,9 @@ func (w *Worker) put(ctx context.Context, j *ttsc.Job, kind ttsc.FileKind, name,
 }
 
 // store encodes audio in the job's format and records it as audio file
-// index. The blob key is fixed by job and index, so a retry overwrites
-// rather than adds.
-func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []int16, rate int) error {
+// index, and returns the record. The blob key is fixed by job and index,
+// so a retry overwrites rather than adds.
+func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []int16, rate int) (ttsc.File, error) {
 	durationMs := int64(len(samples)) * 1000 / int64(rate)
 	if j.Prosody.Channels == 2 {
 		samples = audio.Stereo(samples)
@@ -437,21 +416,22 @@ func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []in
 		ext, ctype = "mp3", "audio/mpeg"
 		var err error
 		if data, err = mp3.Encode(samples, rate, j.Prosody.Channels, 0); err != nil {
-			return err
+			return ttsc.File{}, err
 		}
 	} else {
 		data = audio.EncodeWAV(samples, rate, j.Prosody.Channels)
 	}
 	key := fmt.Sprintf("%s/%s/audio-%04d.%s", j.ProjectID, j.ID, index, ext)
 	if err := w.cfg.Blobs.Put(ctx, key, data, ctype); err != nil {
-		return err
+		return ttsc.File{}, err
 	}
-	return w.cfg.Jobs.AddFile(ctx, j.ID, ttsc.File{
+	f := ttsc.File{
 		Kind:        ttsc.FileAudio,
 		Index:       index,
 		Key:         key,
 		ContentType: ctype,
 		Size:        int64(len(data)),
 		DurationMs:  durationMs,
-	})
+	}
+	return f, w.cfg.Jobs.AddFile(ctx, j.ID, f)
 }

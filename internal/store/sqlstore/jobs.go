@@ -349,6 +349,54 @@ func (db *DB) DeleteJob(ctx context.Context, id string) (err error) {
 	return err
 }
 
+// RecordJob stores an ended job with its files in one transaction,
+// without queueing work.
+func (db *DB) RecordJob(ctx context.Context, j *ttsc.Job) (err error) {
+	defer ttsc.WrapOp(&err, db.op("RecordJob"))
+	if !j.State.Ended() {
+		return ttsc.Errorf(ttsc.EINVALID, "RecordJob needs an ended job, got %s", j.State)
+	}
+	now := db.cfg.Now().UTC()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs
+		(id, project_id, type, state, voice_id, text, tts_text, speed, pitch, volume, channels, format, priority, options,
+		code, message, segments, created_at, updated_at, ended_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		j.ID, j.ProjectID, string(j.Type), string(j.State), j.VoiceID, j.Text, j.TTSText,
+		j.Prosody.Speed, j.Prosody.Pitch, j.Prosody.Volume, j.Prosody.Channels, string(j.Format), j.Priority, j.Options,
+		j.Code, j.Message, j.Segments, ms(now), ms(now), ms(now)); err != nil {
+		return db.conflict(err, "job %s exists", j.ID)
+	}
+	for _, f := range j.Files {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			j.ID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, ms(now)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	t := now.Truncate(time.Millisecond)
+	j.CreatedAt, j.UpdatedAt, j.EndedAt = t, t, t
+	for i := range j.Files {
+		j.Files[i].CreatedAt = t
+	}
+	return nil
+}
+
+// KeyShared reports whether another job than jobID has a file under key.
+func (db *DB) KeyShared(ctx context.Context, key, jobID string) (shared bool, err error) {
+	defer ttsc.WrapOp(&err, db.op("KeyShared"))
+	var n int
+	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_files WHERE key = ? AND job_id <> ?`, key, jobID).Scan(&n)
+	return n > 0, err
+}
+
 // QueueDepth counts the queue's jobs by kind, then by state.
 func (db *DB) QueueDepth(ctx context.Context) (map[string]map[string]int, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT kind, state, COUNT(*) FROM river_job GROUP BY kind, state`)

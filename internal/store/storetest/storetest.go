@@ -55,6 +55,57 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			t.Errorf("CreatedAt %v, job had %v; want equal, UTC", got.CreatedAt, j.CreatedAt)
 		}
 	})
+	t.Run("OKRecordEndedJobAndShareItsFile", func(t *testing.T) {
+		s := open(t)
+		orig := newJob("p1", "j1", ttsc.JobAudition)
+		if err := s.CreateJob(ctx, orig); err != nil {
+			t.Fatal(err)
+		}
+		shared := ttsc.File{Kind: ttsc.FileAudio, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 44, DurationMs: 1}
+		if err := s.AddFile(ctx, "j1", shared); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.KeyShared(ctx, shared.Key, "j1"); err != nil || got {
+			t.Fatalf("KeyShared with one job = %v, %v; want false", got, err)
+		}
+		j := newJob("p1", "j2", ttsc.JobAudition)
+		j.State, j.Code, j.Segments = ttsc.JobSucceeded, "0", 2
+		j.Files = []ttsc.File{shared, {Kind: ttsc.FileAudio, Index: 1, Key: "p1/j2/audio-0001.wav", ContentType: "audio/wav", Size: 46, DurationMs: 2}}
+		if err := s.RecordJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Job(ctx, "p1", "j2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(j, got, ignoreTimes, cmpopts.IgnoreFields(ttsc.File{}, "CreatedAt")); diff != "" {
+			t.Errorf("recorded job (-want +got):\n%s", diff)
+		}
+		if got.EndedAt.IsZero() {
+			t.Error("a recorded job has no end time")
+		}
+		if n, err := s.Unfinished(ctx, "p1"); err != nil || n != 1 {
+			t.Errorf("Unfinished = %d, %v; want 1 (the recorded job has ended)", n, err)
+		}
+		for _, tc := range []struct {
+			key, job string
+			want     bool
+		}{{shared.Key, "j1", true}, {shared.Key, "j2", true}, {"p1/j2/audio-0001.wav", "j2", false}, {"missing", "j1", false}} {
+			if got, err := s.KeyShared(ctx, tc.key, tc.job); err != nil || got != tc.want {
+				t.Errorf("KeyShared(%s, %s) = %v, %v; want %v", tc.key, tc.job, got, err, tc.want)
+			}
+		}
+		if err := s.DeleteJob(ctx, "j2"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.KeyShared(ctx, shared.Key, "j1"); err != nil || got {
+			t.Errorf("KeyShared after the other job's deletion = %v, %v; want false", got, err)
+		}
+		waiting := newJob("p1", "j3", ttsc.JobAudition)
+		if err := s.RecordJob(ctx, waiting); ttsc.ErrorCode(err) != ttsc.EINVALID {
+			t.Errorf("RecordJob of a WAITING job: %v; want EINVALID", err)
+		}
+	})
 	t.Run("ErrDuplicateJob", func(t *testing.T) {
 		s := open(t)
 		if err := s.CreateJob(ctx, newJob("p1", "j1", ttsc.JobAudition)); err != nil {

@@ -1,0 +1,166 @@
+// Package jobcache keeps recently read jobs in memory in front of a
+// ttsc.JobStore, so that status polls, the hottest requests of the API,
+// are answered without a database query.
+//
+// A cached job is never staler than the database allows:
+//
+//   - When this process is the only writer of jobs (SQLite, role all),
+//     every write passes through the cache, which drops the job's entry;
+//     jobs in any state are cached.
+//   - Otherwise other processes change jobs unseen, so only ended jobs are
+//     cached (an ended job changes no more), and only for a while, since
+//     another process may delete it (retention).
+//
+// A read that raced with a write of the same job is not cached.
+package jobcache
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/openttsc/ttsc"
+)
+
+// Config configures a Store.
+type Config struct {
+	// SoleWriter says that every write of jobs goes through this Store.
+	SoleWriter bool
+	// Entries bounds the number of cached jobs. Default 4096.
+	Entries int
+	// MaxTextBytes is the longest text (text plus tts_text) a cached job
+	// may have, which bounds the memory the cache holds. Default 4 KiB.
+	MaxTextBytes int
+	// TTL is how long an ended job is kept when other processes write
+	// too. Default 30 seconds.
+	TTL time.Duration
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+}
+
+// Store is a ttsc.JobStore that answers Job from memory when it can.
+type Store struct {
+	ttsc.JobStore
+	cfg Config
+
+	mu    sync.Mutex
+	jobs  *lru.Cache[string, entry]
+	write uint64            // writes ended so far
+	last  map[string]uint64 // job ID → the write that last changed it
+	floor uint64            // reads begun before this write are not cached
+}
+
+type entry struct {
+	job    *ttsc.Job
+	expiry time.Time // zero: until a write drops it
+}
+
+// New returns a Store in front of next.
+func New(next ttsc.JobStore, cfg Config) *Store {
+	if cfg.Entries <= 0 {
+		cfg.Entries = 4096
+	}
+	if cfg.MaxTextBytes <= 0 {
+		cfg.MaxTextBytes = 4 << 10
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = 30 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	c, _ := lru.New[string, entry](cfg.Entries) // only fails for a size ≤ 0
+	return &Store{JobStore: next, cfg: cfg, jobs: c, last: map[string]uint64{}}
+}
+
+// Job returns the job from memory, or reads it and keeps it when it may.
+func (s *Store) Job(ctx context.Context, projectID, id string) (*ttsc.Job, error) {
+	s.mu.Lock()
+	e, ok := s.jobs.Get(id)
+	if ok && !e.expiry.IsZero() && s.cfg.Now().After(e.expiry) {
+		s.jobs.Remove(id)
+		ok = false
+	}
+	begun := s.write
+	s.mu.Unlock()
+	if ok {
+		if e.job.ProjectID != projectID {
+			return nil, ttsc.Errorf(ttsc.ENOTFOUND, "job %s not found", id)
+		}
+		return clone(e.job), nil
+	}
+
+	j, err := s.JobStore.Job(ctx, projectID, id)
+	if err != nil || !s.cacheable(j) {
+		return j, err
+	}
+	e = entry{job: clone(j)}
+	if !s.cfg.SoleWriter {
+		e.expiry = s.cfg.Now().Add(s.cfg.TTL)
+	}
+	s.mu.Lock()
+	// A write of this job that ended after the read began may have
+	// changed it after it was read.
+	if begun >= s.floor && s.last[id] <= begun {
+		s.jobs.Add(id, e)
+	}
+	s.mu.Unlock()
+	return j, nil
+}
+
+func (s *Store) cacheable(j *ttsc.Job) bool {
+	if len(j.Text)+len(j.TTSText) > s.cfg.MaxTextBytes {
+		return false
+	}
+	return s.cfg.SoleWriter || j.State.Ended()
+}
+
+// written drops the job's entry once a write of it has ended, whether or
+// not the write succeeded.
+func (s *Store) written(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.write++
+	s.jobs.Remove(id)
+	if len(s.last) >= 4*s.cfg.Entries {
+		// Forget old writes; reads begun before now are not cached.
+		clear(s.last)
+		s.floor = s.write
+	}
+	s.last[id] = s.write
+}
+
+// StartJob starts the job and drops its cached copy.
+func (s *Store) StartJob(ctx context.Context, id string, segments int) (*ttsc.Job, error) {
+	defer s.written(id)
+	return s.JobStore.StartJob(ctx, id, segments)
+}
+
+// AddFile records the file and drops the job's cached copy.
+func (s *Store) AddFile(ctx context.Context, jobID string, f ttsc.File) error {
+	defer s.written(jobID)
+	return s.JobStore.AddFile(ctx, jobID, f)
+}
+
+// EndJob ends the job and drops its cached copy.
+func (s *Store) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) error {
+	defer s.written(id)
+	return s.JobStore.EndJob(ctx, id, state, code, message)
+}
+
+// DeleteJob deletes the job and drops its cached copy.
+func (s *Store) DeleteJob(ctx context.Context, id string) error {
+	defer s.written(id)
+	return s.JobStore.DeleteJob(ctx, id)
+}
+
+// clone copies j deeply enough that callers may change the copy.
+func clone(j *ttsc.Job) *ttsc.Job {
+	c := *j
+	c.Files = slices.Clone(j.Files)
+	c.Options = slices.Clone(j.Options)
+	return &c
+}

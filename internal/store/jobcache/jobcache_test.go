@@ -1,0 +1,215 @@
+package jobcache_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/store/jobcache"
+	"github.com/openttsc/ttsc/internal/store/sqlitestore"
+	"github.com/openttsc/ttsc/internal/store/storetest"
+)
+
+func openDB(t *testing.T) *sqlitestore.DB {
+	t.Helper()
+	db, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Path: filepath.Join(t.TempDir(), "ttsc.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// cached is a store whose jobs go through the cache.
+type cached struct {
+	*jobcache.Store
+	*sqlitestore.DB
+}
+
+func (c cached) CreateJob(ctx context.Context, j *ttsc.Job) error { return c.Store.CreateJob(ctx, j) }
+func (c cached) Job(ctx context.Context, p, id string) (*ttsc.Job, error) {
+	return c.Store.Job(ctx, p, id)
+}
+func (c cached) ListJobs(ctx context.Context, f ttsc.JobFilter) ([]*ttsc.Job, int, error) {
+	return c.Store.ListJobs(ctx, f)
+}
+func (c cached) StartJob(ctx context.Context, id string, n int) (*ttsc.Job, error) {
+	return c.Store.StartJob(ctx, id, n)
+}
+func (c cached) AddFile(ctx context.Context, id string, f ttsc.File) error {
+	return c.Store.AddFile(ctx, id, f)
+}
+func (c cached) EndJob(ctx context.Context, id string, s ttsc.JobState, code, msg string) error {
+	return c.Store.EndJob(ctx, id, s, code, msg)
+}
+func (c cached) ExpiredJobs(ctx context.Context, before time.Time, n int) ([]*ttsc.Job, error) {
+	return c.Store.ExpiredJobs(ctx, before, n)
+}
+func (c cached) Unfinished(ctx context.Context, p string) (int, error) {
+	return c.Store.Unfinished(ctx, p)
+}
+func (c cached) DeleteJob(ctx context.Context, id string) error   { return c.Store.DeleteJob(ctx, id) }
+func (c cached) RecordJob(ctx context.Context, j *ttsc.Job) error { return c.Store.RecordJob(ctx, j) }
+func (c cached) KeyShared(ctx context.Context, key, id string) (bool, error) {
+	return c.Store.KeyShared(ctx, key, id)
+}
+
+// The cache must not change what the store answers: the whole
+// conformance suite runs through it, in both modes.
+func TestConformance(t *testing.T) {
+	for _, sole := range []bool{true, false} {
+		t.Run(fmt.Sprintf("SoleWriter=%v", sole), func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) storetest.Store {
+				db := openDB(t)
+				return cached{jobcache.New(db, jobcache.Config{SoleWriter: sole}), db}
+			})
+		})
+	}
+}
+
+func newJob(id string) *ttsc.Job {
+	return &ttsc.Job{ID: id, ProjectID: "p1", Type: ttsc.JobAudition, VoiceID: "v", Text: "Hello.",
+		Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatWAV}
+}
+
+func TestJob(t *testing.T) {
+	ctx := context.Background()
+	file := ttsc.File{Kind: ttsc.FileAudio, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 44}
+	tests := []struct {
+		name string
+		sole bool
+		// behind changes the job behind the cache's back, as another
+		// process would.
+		behind    func(db *sqlitestore.DB) error
+		wantState ttsc.JobState
+		wantFiles int
+	}{
+		{"SoleWriterSeesItsOwnWrites", true, nil, ttsc.JobSucceeded, 1},
+		{"SharedSeesOtherWritersOfUnfinishedJobs", false, func(db *sqlitestore.DB) error {
+			if err := db.AddFile(ctx, "j1", file); err != nil {
+				return err
+			}
+			return db.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", "")
+		}, ttsc.JobSucceeded, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openDB(t)
+			s := jobcache.New(db, jobcache.Config{SoleWriter: tt.sole})
+			if err := s.CreateJob(ctx, newJob("j1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.StartJob(ctx, "j1", 1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Job(ctx, "p1", "j1"); err != nil { // cached when sole
+				t.Fatal(err)
+			}
+			if tt.behind != nil {
+				if err := tt.behind(db); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				if err := s.AddFile(ctx, "j1", file); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 2 { // a miss, then a hit
+				j, err := s.Job(ctx, "p1", "j1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if j.State != tt.wantState || len(j.Files) != tt.wantFiles {
+					t.Fatalf("job is %s with %d files; want %s with %d", j.State, len(j.Files), tt.wantState, tt.wantFiles)
+				}
+				j.Files = append(j.Files[:0], ttsc.File{Key: "changed by the caller"})
+			}
+			if _, err := s.Job(ctx, "p2", "j1"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+				t.Errorf("another project's read of a cached job: %v; want ENOTFOUND", err)
+			}
+		})
+	}
+}
+
+func TestEndedJobsExpireWhenShared(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	now := time.Now()
+	s := jobcache.New(db, jobcache.Config{TTL: time.Minute, Now: func() time.Time { return now }})
+	if err := s.CreateJob(ctx, newJob("j1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndJob(ctx, "j1", ttsc.JobFailed, "MSS.00000004", "no"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Job(ctx, "p1", "j1"); err != nil {
+		t.Fatal(err)
+	}
+	// Another process deletes it.
+	if err := db.DeleteJob(ctx, "j1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Job(ctx, "p1", "j1"); err != nil {
+		t.Fatalf("within the TTL the ended job is answered from memory: %v", err)
+	}
+	now = now.Add(time.Minute + time.Second)
+	if _, err := s.Job(ctx, "p1", "j1"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+		t.Fatalf("after the TTL: %v; want ENOTFOUND", err)
+	}
+}
+
+// paused is a store whose Job waits, after reading, until it is let go,
+// so a test can write while a read is in flight.
+type paused struct {
+	*sqlitestore.DB
+	read, resume chan struct{}
+}
+
+func (p paused) Job(ctx context.Context, project, id string) (*ttsc.Job, error) {
+	j, err := p.DB.Job(ctx, project, id)
+	p.read <- struct{}{}
+	<-p.resume
+	return j, err
+}
+
+// A read that began before a write and ends after it must not leave the
+// job as it was before the write in the cache.
+func TestReadRacingWriteIsNotKept(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	p := paused{db, make(chan struct{}), make(chan struct{})}
+	s := jobcache.New(p, jobcache.Config{SoleWriter: true})
+	if err := s.CreateJob(ctx, newJob("j1")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *ttsc.Job)
+	go func() {
+		j, _ := s.Job(ctx, "p1", "j1")
+		done <- j
+	}()
+	<-p.read // the job as it was: WAITING
+	if err := s.EndJob(ctx, "j1", ttsc.JobFailed, "MSS.00000004", "no"); err != nil {
+		t.Fatal(err)
+	}
+	p.resume <- struct{}{}
+	if j := <-done; j.State != ttsc.JobWaiting {
+		t.Fatalf("the racing read saw %s; the test wants it to see the job before the write", j.State)
+	}
+	go func() {
+		<-p.read
+		p.resume <- struct{}{}
+	}()
+	j, err := s.Job(ctx, "p1", "j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != ttsc.JobFailed {
+		t.Errorf("after the write the job reads %s; want FAILED", j.State)
+	}
+}
