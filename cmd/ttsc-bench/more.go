@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -190,6 +191,8 @@ func (s *server) pollRate(voice string, conns int, d time.Duration) (float64, ti
 					mu.Unlock()
 					return
 				}
+				// Read to the end, or the connection is not reused.
+				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
 					mu.Lock()
