@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -175,23 +176,33 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 	if err != nil {
 		return s.streamError(ctx, conn, "", cmd.JobID, err)
 	}
-	prep, err := speech.Prepare(text, voice, entries, speech.Limits{})
+	// Sentences are not packed together: the first one alone is read
+	// first, so audio starts as soon as it is.
+	prep, err := speech.Prepare(text, voice, entries, speech.Limits{PackRunes: 1})
 	if err != nil {
 		return s.streamError(ctx, conn, "", cmd.JobID, err)
 	}
 	opts, _ := json.Marshal(ttsc.JobOptions{WebSocketJobID: cmd.JobID})
 	j := &ttsc.Job{ID: NewID(), ProjectID: project, Type: ttsc.JobWebSocket, State: ttsc.JobWaiting,
 		VoiceID: voice.ID, Text: text, Prosody: prosody, Format: ttsc.FormatPCM, Options: opts}
-	if err := s.cfg.Jobs.CreateJob(ctx, j); err != nil {
-		return s.streamError(ctx, conn, "", cmd.JobID, err)
-	}
-	if _, err := s.cfg.Jobs.StartJob(ctx, j.ID, len(prep.Segments)); err != nil {
-		return s.streamError(ctx, conn, j.ID, cmd.JobID, err)
-	}
+	// The job is recorded while the engine reads the first segment; no
+	// audio is sent before the record is made.
+	done := make(chan error, 1)
+	go func() {
+		err := s.cfg.Jobs.CreateJob(ctx, j)
+		if err == nil {
+			_, err = s.cfg.Jobs.StartJob(ctx, j.ID, len(prep.Segments))
+		}
+		done <- err
+	}()
+	recorded := sync.OnceValue(func() error { return <-done })
 	var samples int64
 	rate := 0
 	err = speech.Reader{Engine: s.cfg.Engine, Metrics: s.cfg.Metrics}.Speak(ctx, voice, prosody, prep, func(i int, sp *ttsc.Speech) error {
 		if rate == 0 {
+			if err := recorded(); err != nil {
+				return err
+			}
 			rate = sp.SampleRate
 			if err := wsjson.Write(ctx, conn, streamFrame{Type: "start", JobID: j.ID, ClientJobID: cmd.JobID,
 				SampleRate: rate, Channels: 1, Format: "pcm_s16le"}); err != nil {
@@ -221,6 +232,9 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 		}
 		return nil
 	})
+	if recErr := recorded(); recErr != nil {
+		return s.streamError(ctx, conn, "", cmd.JobID, recErr)
+	}
 	end := context.WithoutCancel(ctx)
 	if err != nil {
 		s.cfg.Jobs.EndJob(end, j.ID, ttsc.JobFailed, FailureCode(err), ttsc.ErrorMessage(err))
