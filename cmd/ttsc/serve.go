@@ -329,7 +329,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	// Status polls read jobs from memory. A lone SQLite process is the
 	// only writer of its jobs and may cache them in any state.
-	m.jobs = jobcache.New(m.db, jobcache.Config{SoleWriter: !strings.Contains(c.Database, "://") && c.Role == RoleAll, Now: m.Now})
+	m.jobs = jobcache.New(m.db, jobcache.Config{SoleWriter: !strings.Contains(c.Database, "://") && c.Role == RoleAll, Entries: 1024, Now: m.Now})
 	if serveAPI && !strings.Contains(c.Database, "://") {
 		// One embedded database: the first start makes the first project.
 		// A shared database gets its credentials from `ttsc credentials`.
@@ -364,7 +364,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if c.Retention > 0 {
 			ttl = min(ttl, c.Retention/4)
 		}
-		m.reuse = reuse.New(16384, ttl)
+		m.reuse = reuse.New(4096, ttl)
 	}
 	rateOf := func(perSecond float64) httpapi.Rate {
 		return httpapi.Rate{PerSecond: perSecond, Burst: int(2*perSecond) + 1}
