@@ -5,7 +5,7 @@ BIN     := bin/ttsc
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 ARGS    ?=
 
-.PHONY: help deps build run test bench fuzz vet fmt clean
+.PHONY: help deps build run test bench soak fuzz vet fmt clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 
 bench: build ## run the benchmarks and write BENCHMARKS.md
 	$(GO) run ./cmd/ttsc-bench -ttsc $(BIN) -o BENCHMARKS.md
+
+# Length of the soak's steady mix after its warm-up; CI runs SOAKTIME=30s.
+SOAKTIME ?= 5m
+
+soak: build ## run the loopback soak (a warm-up, then SOAKTIME of steady mix, default 5m) and write SOAK.md
+	$(GO) run ./cmd/ttsc-bench -ttsc $(BIN) -soak $(SOAKTIME) -soak-out SOAK.md
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')

@@ -43,9 +43,17 @@ func main() {
 		duration = flag.Duration("duration", 5*time.Second, "length of each throughput measurement")
 		samples  = flag.Int("latency-samples", 200, "previews timed for the latency figures")
 		pgURL    = flag.String("postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server for the scale-out figure (a fresh schema is used and dropped); empty skips it")
+		soakTime = flag.Duration("soak", 0, "instead of the benchmarks, run the soak: a warm-up, then a steady mix this long (make soak)")
+		soakOut  = flag.String("soak-out", "SOAK.md", "report file of -soak")
 	)
 	flag.Parse()
-	if err := run(*bin, *out, *pgURL, *duration, *samples); err != nil {
+	var err error
+	if *soakTime > 0 {
+		err = runSoak(*bin, *soakOut, *soakTime)
+	} else {
+		err = run(*bin, *out, *pgURL, *duration, *samples)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "ttsc-bench:", err)
 		os.Exit(1)
 	}
