@@ -134,7 +134,28 @@ type File struct {
 	Size        int64
 	// DurationMs is the audio duration, for audio files.
 	DurationMs int64
-	CreatedAt  time.Time
+	// Words times the words spoken in a preview's audio file, in text
+	// order; nil for other files, and when the engine reported no words.
+	Words     []WordTiming
+	CreatedAt time.Time
+}
+
+// WordTiming is one word spoken in an audio file: where it is in the text
+// the client sent and when it is heard. The JSON form is the one
+// ShowTtsAuditionFile answers with and the store keeps.
+type WordTiming struct {
+	// Text is the word as the client wrote it: the code points
+	// BeginChar to EndChar of the text the job read (tts_text when given,
+	// else text; for SSML, its text without the markup). The words a
+	// pronunciation entry was read as make one word spanning its key.
+	Text      string `json:"text"`
+	BeginChar int    `json:"begin_char"`
+	EndChar   int    `json:"end_char"`
+	// BeginMs and EndMs are milliseconds from the start of the file. A
+	// word lasts until the next one starts; the last one ends with the
+	// file.
+	BeginMs int64 `json:"begin_ms"`
+	EndMs   int64 `json:"end_ms"`
 }
 
 // JobFilter selects jobs of one project. Zero fields do not filter.

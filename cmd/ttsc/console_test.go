@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
 	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/console"
 	"github.com/openttsc/ttsc/internal/voices"
@@ -561,6 +563,15 @@ func TestConsole(t *testing.T) {
 				const w = document.querySelector('#transcript .word.current');
 				if (w) (window.seenWords ||= new Set()).add(w.dataset.index);
 				return window.seenWords && window.seenWords.size >= 3; })()`, 15*time.Second)
+			// The timings come with the preview's files: no async job
+			// is made for them.
+			var asyncJobs struct {
+				Count int `json:"count"`
+			}
+			apiCall(t, ts, token, "GET", "/ttsc/tts-jobs?job_type=ASYNC_JOB", nil, &asyncJobs)
+			if asyncJobs.Count != 0 {
+				t.Errorf("the preview made %d async jobs; want none", asyncJobs.Count)
+			}
 			words := evalJS[[]string](t, b, `[...document.querySelectorAll('#transcript .word')].map(w => w.textContent)`)
 			if len(words) < 15 || words[0] != "Hello" || b.text(t, "transcript") != "Hello there, and welcome to the console. "+
 				"Every word of this sentence lights up while it is read aloud." {
@@ -585,6 +596,35 @@ func TestConsole(t *testing.T) {
 			b.wait(t, "the preview done", `document.getElementById('player').dataset.state === 'done'`, 20*time.Second)
 			b.do(t, "downloading segment 1", chromedp.Click(chromedp.CSS("#preview-downloads button")))
 			waitFile(t, filepath.Join(b.downloads, "ttsc-preview-*-1.wav"), []byte("RIFF"))
+			// The whole text is the segments joined in the page.
+			first, _ := filepath.Glob(filepath.Join(b.downloads, "ttsc-preview-*-1.wav"))
+			whole := strings.TrimSuffix(first[0], "-1.wav") + ".wav"
+			b.do(t, "downloading the whole text", chromedp.Click(chromedp.CSS("#preview-downloads button:nth-last-child(2)")))
+			waitFile(t, whole, []byte("RIFF"))
+			var previews struct {
+				Data []struct {
+					JobID string `json:"job_id"`
+				} `json:"data"`
+			}
+			apiCall(t, ts, token, "GET", "/ttsc/tts-jobs?job_type=AUDITION&limit=1", nil, &previews)
+			var files struct {
+				Files []struct {
+					DownloadURL string `json:"download_url"`
+				} `json:"files"`
+			}
+			apiCall(t, ts, token, "GET", "/ttsc/audition-file/"+previews.Data[0].JobID, nil, &files)
+			var want []int16
+			for _, f := range files.Files {
+				p, err := audio.DecodeWAV(download(t, f.DownloadURL))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, p.Samples...)
+			}
+			data, _ := os.ReadFile(whole)
+			if p, err := audio.DecodeWAV(data); err != nil || len(files.Files) != 2 || !slices.Equal(p.Samples, want) {
+				t.Errorf("the whole text's WAV (%v) is not the preview's %d files end to end", err, len(files.Files))
+			}
 			b.do(t, "downloading an MP3", chromedp.Click(chromedp.CSS("#preview-downloads button:last-child")))
 			waitFile(t, filepath.Join(b.downloads, "ttsc-preview-*.mp3"), nil)
 			b.do(t, "stopping", chromedp.Click(chromedp.ID("preview-stop")))

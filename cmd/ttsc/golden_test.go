@@ -21,6 +21,9 @@ var volatile = map[string]string{
 	"job_id":         "<job-id>",
 	"audio_file_url": "<signed-url>",
 	"create_time":    "<time>",
+	// Word times depend on the engine's version.
+	"begin_ms": "<ms>",
+	"end_ms":   "<ms>",
 }
 
 // normalize replaces volatile values so the shape can be compared.

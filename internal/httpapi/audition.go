@@ -111,8 +111,9 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, j *ttsc.Job, 
 }
 
 // fromStored records a preview as done when every one of its segments
-// was read before and is still stored: the job gets the earlier files
-// and nothing is queued. It reports whether it did.
+// was read before and is still stored: the job gets the earlier files,
+// with word timings placed in its own text, and nothing is queued. It
+// reports whether it did.
 func (s *Server) fromStored(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) (bool, error) {
 	if s.cfg.Reuse == nil || j.Type != ttsc.JobAudition {
 		return false, nil
@@ -128,11 +129,14 @@ func (s *Server) fromStored(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptio
 	}
 	files := make([]ttsc.File, len(prep.Segments))
 	for i, seg := range prep.Segments {
-		f, ok := s.cfg.Reuse.Get(reuse.Key(voice, j.Prosody, j.Format, seg))
+		e, ok := s.cfg.Reuse.Get(reuse.Key(voice, j.Prosody, j.Format, seg))
 		if !ok {
 			return false, nil
 		}
-		f.Index = i
+		f := e.File
+		// The same segment may stand elsewhere in this text, or for
+		// other characters (an alias), than in the earlier one.
+		f.Index, f.Words = i, speech.FileWords(prep, seg, e.Words)
 		files[i] = f
 	}
 	j.State, j.Code, j.Segments, j.Files = ttsc.JobSucceeded, "0", len(files), files
@@ -154,6 +158,9 @@ type auditionFileResponse struct {
 
 type auditionFile struct {
 	DownloadURL string `json:"download_url"`
+	// Words is a ttsc extension, which MetaStudio's SDKs ignore: the
+	// file's word timings (docs/api-notes.md), [] when there are none.
+	Words []ttsc.WordTiming `json:"words"`
 }
 
 func (s *Server) handleShowAuditionFile(w http.ResponseWriter, r *http.Request) error {
@@ -178,7 +185,11 @@ func (s *Server) handleShowAuditionFile(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			return err
 		}
-		resp.Files = append(resp.Files, auditionFile{DownloadURL: u})
+		words := f.Words
+		if words == nil {
+			words = []ttsc.WordTiming{}
+		}
+		resp.Files = append(resp.Files, auditionFile{DownloadURL: u, Words: words})
 	}
 	return writeJSON(w, http.StatusOK, resp)
 }

@@ -1,6 +1,7 @@
 // Package reuse remembers where the audio of recently read preview
-// segments is stored, so that an identical preview is answered with the
-// same files at once: no engine, no encoding, no write.
+// segments is stored and when their words are spoken in it, so that an
+// identical preview is answered with the same files, and their word
+// timings, at once: no engine, no encoding, no write.
 //
 // Identical means the same engine, voice and level correction, the same
 // segment text after pronunciation entries and SSML, the same speed,
@@ -18,31 +19,47 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
 	"github.com/openttsc/ttsc/internal/text"
 )
 
 // Index maps segment keys to stored files. It is safe for concurrent use.
 type Index struct {
-	files *expirable.LRU[[32]byte, ttsc.File]
+	files *expirable.LRU[[32]byte, Entry]
+}
+
+// Entry is what the index knows of a segment read before.
+type Entry struct {
+	// File is the segment's audio file as recorded on the job that read
+	// it, with that job's word timings.
+	File ttsc.File
+	// Words times the segment's words independently of the text around
+	// it (speech.SegmentWords): byte offsets in the segment's text,
+	// milliseconds of the file. An identical segment of another text
+	// times its words from these (speech.FileWords), since its position
+	// in that text, and the text the client wrote for it, may differ.
+	Words []audio.Span
 }
 
 // New returns an Index of at most entries files, each kept for ttl from
 // when it was stored.
 func New(entries int, ttl time.Duration) *Index {
-	return &Index{files: expirable.NewLRU[[32]byte, ttsc.File](entries, nil, ttl)}
+	return &Index{files: expirable.NewLRU[[32]byte, Entry](entries, nil, ttl)}
 }
 
-// Put records that the segment with key is stored as f.
-func (x *Index) Put(key [32]byte, f ttsc.File) {
+// Put records that the segment with key is stored as e.File. The index
+// keeps e: the caller must not change it afterwards.
+func (x *Index) Put(key [32]byte, e Entry) {
 	if x != nil {
-		x.files.Add(key, f)
+		x.files.Add(key, e)
 	}
 }
 
-// Get returns the stored file of the segment with key.
-func (x *Index) Get(key [32]byte) (ttsc.File, bool) {
+// Get returns what is known of the segment with key. The entry is
+// shared: the caller must not change its slices.
+func (x *Index) Get(key [32]byte) (Entry, bool) {
 	if x == nil {
-		return ttsc.File{}, false
+		return Entry{}, false
 	}
 	return x.files.Get(key)
 }

@@ -12,7 +12,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -103,6 +105,13 @@ func (w *Worker) Work(ctx context.Context, rj *river.Job[ttsc.SynthesisArgs]) er
 	}
 	start := time.Now()
 	err = w.synthesize(ctx, j)
+	lastAttempt := rj.Attempt >= rj.MaxAttempts
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && lastAttempt {
+		// The job timeout ended the last attempt: River would discard
+		// the job and leave it PROCESSING for ever.
+		err = &ttsc.Error{Code: ttsc.ESYNTHESIS, Err: err, Message: fmt.Sprintf(
+			"the job did not finish within the time limit of an attempt (%s), in %d attempts", attemptLimit(ctx, start), rj.Attempt)}
+	}
 	switch {
 	case err == nil:
 		if err := w.cfg.Jobs.EndJob(ctx, j.ID, ttsc.JobSucceeded, "0", ""); err != nil {
@@ -111,16 +120,23 @@ func (w *Worker) Work(ctx context.Context, rj *river.Job[ttsc.SynthesisArgs]) er
 		w.cfg.Metrics.JobEnded(string(j.Type), string(ttsc.JobSucceeded), time.Since(j.CreatedAt))
 		log.Info("job succeeded", "segments", j.Segments, "elapsed_ms", time.Since(start).Milliseconds())
 		return nil
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && !lastAttempt, errors.Is(ctx.Err(), context.Canceled):
 		// Shutting down or timed out: River runs the job again and the
 		// segments done so far are kept.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			log.Warn("job attempt failed; will retry", "err", err, "limit", attemptLimit(ctx, start).String())
+		}
 		return err
-	case permanent(err) || rj.Attempt >= rj.MaxAttempts:
+	case permanent(err) || lastAttempt:
 		log.Warn("job failed", "err", err)
 		if silErr := w.silence(context.WithoutCancel(ctx), j); silErr != nil {
 			log.Warn("storing the silence of a failed job failed", "err", silErr)
 		}
-		if endErr := w.cfg.Jobs.EndJob(context.WithoutCancel(ctx), j.ID, ttsc.JobFailed, w.cfg.FailureCode(err), ttsc.ErrorMessage(err)); endErr != nil {
+		msg := ttsc.ErrorMessage(err)
+		if !permanent(err) && rj.Attempt > 1 {
+			msg = fmt.Sprintf("%s (gave up after %d attempts)", msg, rj.Attempt)
+		}
+		if endErr := w.cfg.Jobs.EndJob(context.WithoutCancel(ctx), j.ID, ttsc.JobFailed, w.cfg.FailureCode(err), msg); endErr != nil {
 			return endErr
 		}
 		w.cfg.Metrics.JobEnded(string(j.Type), string(ttsc.JobFailed), time.Since(j.CreatedAt))
@@ -144,12 +160,58 @@ func (w *Worker) silence(ctx context.Context, j *ttsc.Job) error {
 		return nil
 	}
 	const rate = 22050
-	_, err := w.store(ctx, j, 0, audio.Silence(rate, time.Duration(opts.SilenceMs)*time.Millisecond), rate)
+	_, err := w.store(ctx, j, 0, audio.Silence(rate, time.Duration(opts.SilenceMs)*time.Millisecond), rate, nil)
 	return err
+}
+
+// attemptLimit is how long the attempt that started at start could run,
+// to the second: the job timeout.
+func attemptLimit(ctx context.Context, start time.Time) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return time.Since(start).Round(time.Second)
+	}
+	return dl.Sub(start).Round(time.Second)
+}
+
+// dependency marks a failure of the database or the file storage: once
+// they are back another attempt may succeed, whatever the error's code.
+type dependency struct{ err error }
+
+func (d dependency) Error() string { return d.err.Error() }
+func (d dependency) Unwrap() error { return d.err }
+
+// transient marks err, if any, as a failure of a dependency.
+func transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return dependency{err}
+}
+
+// storeFailed is the error of a blob write that failed: a dependency's
+// failure, with a message naming the file and, where the store gives
+// one, the reason (a full disk, an unreachable object store).
+func storeFailed(err error, key string) error {
+	reason := ""
+	var errno syscall.Errno
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.As(err, &errno): // the system's words, without paths
+		reason = ": " + errno.Error()
+	case ttsc.ErrorCode(err) != ttsc.EINTERNAL: // the store's own message
+		reason = ": " + ttsc.ErrorMessage(err)
+	}
+	return dependency{&ttsc.Error{Code: ttsc.EUNAVAILABLE, Err: err,
+		Message: fmt.Sprintf("the file storage could not store %s%s", path.Base(key), reason)}}
 }
 
 // permanent reports whether another attempt would fail the same way.
 func permanent(err error) bool {
+	if errors.As(err, new(dependency)) {
+		return false
+	}
 	switch ttsc.ErrorCode(err) {
 	case ttsc.EINVALID, ttsc.ENOVOICE, ttsc.ESYNTHESIS, ttsc.EUNAVAILABLE:
 		return true
@@ -171,7 +233,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 	}
 	entries, err := speech.Entries(ctx, w.cfg.Vocabulary, j.ProjectID, j.VoiceID, opts.IsVocabularyConfigEnable)
 	if err != nil {
-		return err
+		return transient(err)
 	}
 	prep, err := speech.Prepare(src, voice, entries, w.cfg.Limits)
 	if err != nil {
@@ -183,7 +245,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 	}
 	j2, err := w.cfg.Jobs.StartJob(ctx, j.ID, len(segs))
 	if err != nil {
-		return err
+		return transient(err)
 	}
 	if j.State == ttsc.JobWaiting {
 		w.cfg.Metrics.JobStarted(string(j.Type), time.Since(j.CreatedAt))
@@ -210,11 +272,14 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 			return err
 		}
 		t1 := time.Now()
-		f, err := w.store(ctx, j, i, sp.Samples, sp.SampleRate)
+		// The word timings are recorded with the file (a column, not
+		// another blob to write).
+		words := speech.SegmentWords(sp)
+		f, err := w.store(ctx, j, i, sp.Samples, sp.SampleRate, speech.FileWords(prep, seg, words))
 		if err != nil {
 			return err
 		}
-		w.cfg.Reuse.Put(reuse.Key(voice, j.Prosody, j.Format, seg), f)
+		w.cfg.Reuse.Put(reuse.Key(voice, j.Prosody, j.Format, seg), reuse.Entry{File: f, Words: words})
 		w.cfg.Logger.Debug("segment stored", "job_id", j.ID, "segment", i, "runes", len([]rune(seg.Text)),
 			"store_ms", time.Since(t1).Milliseconds())
 	}
@@ -241,30 +306,50 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, v
 		if rate == 0 {
 			rate = sp.SampleRate
 		}
-		words = append(words, timeWords(seg, sp, len(samples), rate)...)
+		words = append(words, speech.TimeWords(seg, sp, len(samples), rate)...)
 		samples = append(samples, sp.Samples...)
 	}
 	if rate == 0 {
 		return ttsc.Errorf(ttsc.ESYNTHESIS, "the engine returned no audio")
 	}
 	src := prep.Display
-	words = originalWords(prep, words)
+	words = speech.OriginalWords(prep, words)
 	sentences := timeSentences(text.Split(src, speech.SegmentRunes), words)
 	duration := time.Duration(len(samples)) * time.Second / time.Duration(rate)
+	// Every file is written before any is recorded: when the storage
+	// fails, the job lists no subtitles or timings of audio it lacks.
+	var files []ttsc.File
 	if opts.NeedTimestamp {
 		info := audio.NewInfo(src, words, sentences, rate, duration).JSON()
-		if err := w.put(ctx, j, ttsc.FileInfo, "info", "json", "application/json", info, 0); err != nil {
+		f, err := w.put(ctx, j, ttsc.FileInfo, "info", "json", "application/json", info, 0)
+		if err != nil {
 			return err
 		}
+		files = append(files, f)
 	}
 	if opts.GenSRT {
 		srt := audio.SRT(src, words, sentences, opts.SRTLen, opts.SRTLineLimit)
-		if err := w.put(ctx, j, ttsc.FileSRT, "subtitle", "srt", "application/x-subrip", srt, 0); err != nil {
+		f, err := w.put(ctx, j, ttsc.FileSRT, "subtitle", "srt", "application/x-subrip", srt, 0)
+		if err != nil {
 			return err
 		}
+		files = append(files, f)
 	}
-	_, err := w.store(ctx, j, 0, samples, rate)
-	return err
+	f, err := w.storeBlob(ctx, j, 0, samples, rate, nil)
+	if err != nil {
+		// Nothing records the companions: remove them (retention
+		// deletes recorded files only), as far as the storage lets.
+		for _, c := range files {
+			w.cfg.Blobs.Delete(context.WithoutCancel(ctx), c.Key)
+		}
+		return err
+	}
+	for _, f := range append(files, f) { // the audio last
+		if err := w.cfg.Jobs.AddFile(ctx, j.ID, f); err != nil {
+			return transient(err)
+		}
+	}
+	return nil
 }
 
 // upload PUTs the finished files to the external URLs the job names. A
@@ -289,7 +374,7 @@ func (w *Worker) upload(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) 
 		if fresh == nil {
 			var err error
 			if fresh, err = w.cfg.Jobs.Job(ctx, j.ProjectID, j.ID); err != nil {
-				return err
+				return transient(err)
 			}
 		}
 		i := slices.IndexFunc(fresh.Files, func(f ttsc.File) bool { return f.Kind == t.kind && f.Index == 0 })
@@ -307,7 +392,7 @@ func (w *Worker) upload(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) 
 func (w *Worker) put1(ctx context.Context, field, url string, f ttsc.File) error {
 	b, err := w.cfg.Blobs.Open(ctx, f.Key)
 	if err != nil {
-		return err
+		return transient(err)
 	}
 	defer b.Close()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, b)
@@ -337,41 +422,6 @@ func (w *Worker) put1(ctx context.Context, field, url string, f ttsc.File) error
 	}
 }
 
-// timeWords places a segment's word events in the whole text and audio:
-// offset is the number of samples before the segment. A word lasts until
-// the next one starts, the last one until the segment's audio ends.
-func timeWords(seg text.Segment, sp *ttsc.Speech, offset, rate int) []audio.Span {
-	ms := func(sample int) int64 { return int64(offset+sample) * 1000 / int64(rate) }
-	out := make([]audio.Span, 0, len(sp.Words))
-	for k, wd := range sp.Words {
-		end := len(sp.Samples)
-		if k+1 < len(sp.Words) {
-			end = sp.Words[k+1].Sample
-		}
-		out = append(out, audio.Span{
-			Start: seg.Start + wd.TextStart, End: seg.Start + wd.TextEnd,
-			BeginMs: ms(wd.Sample), EndMs: ms(max(end, wd.Sample)),
-		})
-	}
-	return out
-}
-
-// originalWords maps timed words of the rewritten text back onto the
-// text the client sent; the words an alias was read as become one word
-// spanning its key.
-func originalWords(rw interface{ Original(int, bool) int }, words []audio.Span) []audio.Span {
-	out := words[:0]
-	for _, wd := range words {
-		wd.Start, wd.End = rw.Original(wd.Start, false), rw.Original(wd.End, true)
-		if n := len(out); n > 0 && out[n-1].Start == wd.Start {
-			out[n-1].End, out[n-1].EndMs = max(out[n-1].End, wd.End), wd.EndMs
-			continue
-		}
-		out = append(out, wd)
-	}
-	return out
-}
-
 // timeSentences times each sentence from its first and last word;
 // sentences without words (punctuation only) are left out.
 func timeSentences(sentences []text.Segment, words []audio.Span) []audio.Span {
@@ -393,19 +443,30 @@ func timeSentences(sentences []text.Segment, words []audio.Span) []audio.Span {
 	return out
 }
 
-// put stores one companion file of a job under a fixed key.
-func (w *Worker) put(ctx context.Context, j *ttsc.Job, kind ttsc.FileKind, name, ext, ctype string, data []byte, index int) error {
+// put stores one companion file of a job under a fixed key, and returns
+// its record for the caller to add.
+func (w *Worker) put(ctx context.Context, j *ttsc.Job, kind ttsc.FileKind, name, ext, ctype string, data []byte, index int) (ttsc.File, error) {
 	key := fmt.Sprintf("%s/%s/%s-%04d.%s", j.ProjectID, j.ID, name, index, ext)
 	if err := w.cfg.Blobs.Put(ctx, key, data, ctype); err != nil {
-		return err
+		return ttsc.File{}, storeFailed(err, key)
 	}
-	return w.cfg.Jobs.AddFile(ctx, j.ID, ttsc.File{Kind: kind, Index: index, Key: key, ContentType: ctype, Size: int64(len(data))})
+	return ttsc.File{Kind: kind, Index: index, Key: key, ContentType: ctype, Size: int64(len(data))}, nil
 }
 
 // store encodes audio in the job's format and records it as audio file
-// index, and returns the record. The blob key is fixed by job and index,
-// so a retry overwrites rather than adds.
-func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []int16, rate int) (ttsc.File, error) {
+// index with the timings of its words (nil: none), and returns the
+// record. The blob key is fixed by job and index, so a retry overwrites
+// rather than adds.
+func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []int16, rate int, words []ttsc.WordTiming) (ttsc.File, error) {
+	f, err := w.storeBlob(ctx, j, index, samples, rate, words)
+	if err != nil {
+		return f, err
+	}
+	return f, transient(w.cfg.Jobs.AddFile(ctx, j.ID, f))
+}
+
+// storeBlob is store without recording the file: it returns the record.
+func (w *Worker) storeBlob(ctx context.Context, j *ttsc.Job, index int, samples []int16, rate int, words []ttsc.WordTiming) (ttsc.File, error) {
 	durationMs := int64(len(samples)) * 1000 / int64(rate)
 	if j.Prosody.Channels == 2 {
 		samples = audio.Stereo(samples)
@@ -423,7 +484,7 @@ func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []in
 	}
 	key := fmt.Sprintf("%s/%s/audio-%04d.%s", j.ProjectID, j.ID, index, ext)
 	if err := w.cfg.Blobs.Put(ctx, key, data, ctype); err != nil {
-		return ttsc.File{}, err
+		return ttsc.File{}, storeFailed(err, key)
 	}
 	f := ttsc.File{
 		Kind:        ttsc.FileAudio,
@@ -432,6 +493,7 @@ func (w *Worker) store(ctx context.Context, j *ttsc.Job, index int, samples []in
 		ContentType: ctype,
 		Size:        int64(len(data)),
 		DurationMs:  durationMs,
+		Words:       words,
 	}
-	return f, w.cfg.Jobs.AddFile(ctx, j.ID, f)
+	return f, nil
 }

@@ -2,12 +2,13 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/riverqueue/river"
@@ -45,8 +46,8 @@ func (c *countingEngine) Synthesize(ctx context.Context, req ttsc.SynthesisReque
 // failingBlobs refuses every write, as a full disk does.
 type failingBlobs struct{ ttsc.BlobStore }
 
-func (failingBlobs) Put(context.Context, string, []byte, string) error {
-	return errors.New("no space left on device")
+func (failingBlobs) Put(_ context.Context, key string, _ []byte, _ string) error {
+	return &os.PathError{Op: "write", Path: "/srv/blobs/" + key + "~tmp-1", Err: syscall.ENOSPC}
 }
 
 type bundle struct {
@@ -157,6 +158,21 @@ func TestWorkSucceeds(t *testing.T) {
 				if err := audio.CheckSpeech(p); err != nil {
 					t.Errorf("file %d: %v", i, err)
 				}
+				// Each file times its own sentence's words, in the
+				// job's text and the file's milliseconds.
+				sentence := strings.SplitAfter(threeSentences, ". ")[i]
+				var texts []string
+				last := int64(-1)
+				for _, w := range f.Words {
+					texts = append(texts, w.Text)
+					if w.Text != string([]rune(threeSentences)[w.BeginChar:w.EndChar]) || w.BeginMs <= last || w.EndMs < w.BeginMs || w.EndMs > f.DurationMs {
+						t.Errorf("file %d (%d ms): word %+v", i, f.DurationMs, w)
+					}
+					last = w.BeginMs
+				}
+				if want := strings.Fields(strings.TrimSuffix(strings.TrimSpace(sentence), ".")); strings.Join(texts, " ") != strings.Join(want, " ") {
+					t.Errorf("file %d: words %q, want %q", i, texts, want)
+				}
 			}
 		})
 	}
@@ -202,7 +218,8 @@ func TestWorkFails(t *testing.T) {
 		{name: "ErrUnknownVoice", voice: "ffffffffffffffffffffffffffffffff",
 			attempt: 1, wantState: ttsc.JobFailed, code: "CODE-" + ttsc.ENOVOICE, mention: "no longer exists"},
 		{name: "ErrDiskFullRetried", blobsFail: true, attempt: 1, wantErr: true, wantState: ttsc.JobProcessing},
-		{name: "ErrDiskFullLastAttempt", blobsFail: true, attempt: 3, wantState: ttsc.JobFailed, code: "CODE-" + ttsc.EINTERNAL, mention: "Internal error"},
+		{name: "ErrDiskFullLastAttempt", blobsFail: true, attempt: 3, wantState: ttsc.JobFailed, code: "CODE-" + ttsc.EUNAVAILABLE,
+			mention: "the file storage could not store audio-0000.wav: no space left on device (gave up after 3 attempts)"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			b := setup(t)

@@ -122,11 +122,14 @@ func (s *Store) syncDir(dir string) {
 	}
 }
 
-// Open returns the blob, or ENOTFOUND.
+// Open returns the blob, or ENOTFOUND, also for a key that breaks the
+// rules of ValidBlobKey (no blob has one).
 func (s *Store) Open(ctx context.Context, key string) (b *ttsc.Blob, err error) {
 	defer ttsc.WrapOp(&err, "diskblob.Open")
 	if err := ttsc.ValidBlobKey(key); err != nil {
-		return nil, err
+		// Readers get keys from outside (download URLs): one that
+		// cannot name a blob finds none, as a missing one.
+		return nil, &ttsc.Error{Code: ttsc.ENOTFOUND, Message: "file not found", Err: err}
 	}
 	f, err := s.root.Open(key)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -310,15 +310,18 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	return nil
 }
 
-// Open returns the blob, or ENOTFOUND. It starts the download at once, so
-// that Size and ModTime describe the bytes read. The blob reads through
-// ctx: it must stay live until the blob is closed. After a Seek the blob
-// asks for the rest of the same version (If-Match on its ETag); if the
-// object was replaced meanwhile that read fails with ECONFLICT.
+// Open returns the blob, or ENOTFOUND, also for a key that breaks the
+// rules of ValidBlobKey (no blob has one). It starts the download at
+// once, so that Size and ModTime describe the bytes read. The blob reads
+// through ctx: it must stay live until the blob is closed. After a Seek
+// the blob asks for the rest of the same version (If-Match on its ETag);
+// if the object was replaced meanwhile that read fails with ECONFLICT.
 func (s *Store) Open(ctx context.Context, key string) (b *ttsc.Blob, err error) {
 	defer ttsc.WrapOp(&err, "s3blob.Open")
 	if err := ttsc.ValidBlobKey(key); err != nil {
-		return nil, err
+		// Readers get keys from outside (download URLs): one that
+		// cannot name a blob finds none, as a missing one.
+		return nil, &ttsc.Error{Code: ttsc.ENOTFOUND, Message: "file not found", Err: err}
 	}
 	body, info, _, err := s.core.GetObject(ctx, s.bucket, s.prefix+key, minio.GetObjectOptions{})
 	if err != nil {

@@ -161,6 +161,9 @@ func (s *Store) DeleteJob(ctx context.Context, id string) error {
 func clone(j *ttsc.Job) *ttsc.Job {
 	c := *j
 	c.Files = slices.Clone(j.Files)
+	for i := range c.Files {
+		c.Files[i].Words = slices.Clone(c.Files[i].Words)
+	}
 	c.Options = slices.Clone(j.Options)
 	return &c
 }

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,11 @@ var migrations embed.FS
 // migrationLock is the advisory lock key that serialises migrations of
 // processes starting together.
 const migrationLock = 0x74747363 // "ttsc"
+
+// DefaultConnectTimeout bounds making a connection when the URL sets no
+// connect_timeout: requests that need a new connection fail with 503
+// after it rather than wait for a server that does not answer.
+const DefaultConnectTimeout = 5 * time.Second
 
 // Config configures a DB.
 type Config struct {
@@ -69,7 +75,38 @@ var dialect = sqlstore.Dialect{
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"
 	},
-	JSONArray: func(expr string) string { return "SELECT jsonb_array_elements_text(CAST(" + expr + " AS JSONB))" },
+	JSONArray:     func(expr string) string { return "SELECT jsonb_array_elements_text(CAST(" + expr + " AS JSONB))" },
+	IsUnavailable: unavailable,
+	IsBadCharacter: func(err error) bool {
+		var e *pgconn.PgError
+		// character_not_in_repertoire (U+0000 in text), untranslatable_character
+		return errors.As(err, &e) && (e.Code == "22021" || e.Code == "22P05")
+	},
+}
+
+// unavailable reports whether err means PostgreSQL cannot be reached or
+// does not take work now: a connection that cannot be made or was lost,
+// a server shutting down or starting, or out of connection slots.
+func unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || pgconn.SafeToRetry(err) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), // connection_exception
+			pe.Code == "57P01", // admin_shutdown
+			pe.Code == "57P02", // crash_shutdown
+			pe.Code == "57P03", // cannot_connect_now
+			pe.Code == "53300": // too_many_connections
+			return true
+		}
+		return false
+	}
+	// pgconn reports a connection it closed after an error as "conn
+	// closed" without a type of its own.
+	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "closed pool")
 }
 
 // Open connects, applies ttsc's and River's migrations (serialised
@@ -85,6 +122,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns
+	}
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		// Without connect_timeout in the URL, a server that accepts
+		// connections but does not answer (hung, or behind a dead
+		// proxy) would hold every request waiting for a connection.
+		pc.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {

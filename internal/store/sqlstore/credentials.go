@@ -11,7 +11,8 @@ import (
 
 // CreateCredential stores an access key pair.
 func (db *DB) CreateCredential(ctx context.Context, c *ttsc.Credential) (err error) {
-	defer ttsc.WrapOp(&err, db.op("CreateCredential"))
+	ctx, end := db.begin(ctx, "CreateCredential", &err)
+	defer end()
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
 	}
@@ -28,7 +29,8 @@ func (db *DB) CreateCredential(ctx context.Context, c *ttsc.Credential) (err err
 
 // Credential returns the credential of an access key, with its secret.
 func (db *DB) Credential(ctx context.Context, accessKey string) (c *ttsc.Credential, err error) {
-	defer ttsc.WrapOp(&err, db.op("Credential"))
+	ctx, end := db.begin(ctx, "Credential", &err)
+	defer end()
 	c = &ttsc.Credential{AccessKey: accessKey}
 	var created int64
 	err = db.read.QueryRowContext(ctx, `SELECT secret_key, project_id, created_at FROM credentials WHERE access_key = ?`, accessKey).
@@ -50,7 +52,8 @@ func (db *DB) Credential(ctx context.Context, accessKey string) (c *ttsc.Credent
 
 // ListCredentials lists access keys without secrets, oldest first.
 func (db *DB) ListCredentials(ctx context.Context, projectID string) (cs []*ttsc.Credential, err error) {
-	defer ttsc.WrapOp(&err, db.op("ListCredentials"))
+	ctx, end := db.begin(ctx, "ListCredentials", &err)
+	defer end()
 	rows, err := db.read.QueryContext(ctx, `SELECT access_key, project_id, created_at FROM credentials
 		WHERE ? = '' OR project_id = ? ORDER BY created_at, access_key`, projectID, projectID)
 	if err != nil {
@@ -71,7 +74,8 @@ func (db *DB) ListCredentials(ctx context.Context, projectID string) (cs []*ttsc
 
 // DeleteCredential removes an access key.
 func (db *DB) DeleteCredential(ctx context.Context, accessKey string) (err error) {
-	defer ttsc.WrapOp(&err, db.op("DeleteCredential"))
+	ctx, end := db.begin(ctx, "DeleteCredential", &err)
+	defer end()
 	res, err := db.write.ExecContext(ctx, `DELETE FROM credentials WHERE access_key = ?`, accessKey)
 	if err != nil {
 		return err
@@ -84,7 +88,8 @@ func (db *DB) DeleteCredential(ctx context.Context, accessKey string) (err error
 
 // CreateToken stores a token's hash.
 func (db *DB) CreateToken(ctx context.Context, t *ttsc.Token) (err error) {
-	defer ttsc.WrapOp(&err, db.op("CreateToken"))
+	ctx, end := db.begin(ctx, "CreateToken", &err)
+	defer end()
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
 	}
@@ -95,7 +100,8 @@ func (db *DB) CreateToken(ctx context.Context, t *ttsc.Token) (err error) {
 
 // Token returns an unexpired token by its hash.
 func (db *DB) Token(ctx context.Context, hash string, now time.Time) (t *ttsc.Token, err error) {
-	defer ttsc.WrapOp(&err, db.op("Token"))
+	ctx, end := db.begin(ctx, "Token", &err)
+	defer end()
 	t = &ttsc.Token{Hash: hash}
 	var created, expires int64
 	err = db.read.QueryRowContext(ctx, `SELECT project_id, created_at, expires_at FROM tokens WHERE hash = ? AND expires_at > ?`,
@@ -112,7 +118,8 @@ func (db *DB) Token(ctx context.Context, hash string, now time.Time) (t *ttsc.To
 
 // CreateOnceCode stores a single-use code's hash.
 func (db *DB) CreateOnceCode(ctx context.Context, t *ttsc.Token) (err error) {
-	defer ttsc.WrapOp(&err, db.op("CreateOnceCode"))
+	ctx, end := db.begin(ctx, "CreateOnceCode", &err)
+	defer end()
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.cfg.Now().UTC().Truncate(time.Millisecond)
 	}
@@ -128,7 +135,8 @@ func (db *DB) CreateOnceCode(ctx context.Context, t *ttsc.Token) (err error) {
 
 // ConsumeOnceCode deletes a valid code and returns it.
 func (db *DB) ConsumeOnceCode(ctx context.Context, hash string, now time.Time) (t *ttsc.Token, err error) {
-	defer ttsc.WrapOp(&err, db.op("ConsumeOnceCode"))
+	ctx, end := db.begin(ctx, "ConsumeOnceCode", &err)
+	defer end()
 	t = &ttsc.Token{Hash: hash}
 	var created, expires int64
 	err = db.write.QueryRowContext(ctx, `DELETE FROM once_codes WHERE hash = ? AND expires_at > ?
@@ -146,7 +154,8 @@ func (db *DB) ConsumeOnceCode(ctx context.Context, hash string, now time.Time) (
 // SealCredentials seals the secret keys stored before sealing existed, so
 // that none stays in the clear; it returns how many it sealed.
 func (db *DB) SealCredentials(ctx context.Context) (n int, err error) {
-	defer ttsc.WrapOp(&err, db.op("SealCredentials"))
+	ctx, end := db.begin(ctx, "SealCredentials", &err)
+	defer end()
 	if db.cfg.Secrets == nil {
 		return 0, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -32,7 +33,11 @@ func riverPriority(p int) int {
 
 // CreateJob stores j and enqueues its synthesis in one transaction.
 func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
-	defer ttsc.WrapOp(&err, db.op("CreateJob"))
+	ctx, end := db.begin(ctx, "CreateJob", &err)
+	defer end()
+	if err := checkText(j); err != nil {
+		return err
+	}
 	now := db.cfg.Now().UTC()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -88,7 +93,8 @@ func scanJob(s scanner) (*ttsc.Job, error) {
 // job first and its files second never shows an ended job without its
 // files.
 func (db *DB) Job(ctx context.Context, projectID, id string) (j *ttsc.Job, err error) {
-	defer ttsc.WrapOp(&err, db.op("Job"))
+	ctx, end := db.begin(ctx, "Job", &err)
+	defer end()
 	return db.job(ctx, db.read, projectID, id)
 }
 
@@ -107,7 +113,7 @@ func (db *DB) job(ctx context.Context, q querier, projectID, id string) (*ttsc.J
 }
 
 func files(ctx context.Context, q querier, jobID string) ([]ttsc.File, error) {
-	rows, err := q.QueryContext(ctx, `SELECT kind, idx, key, content_type, size, duration_ms, created_at
+	rows, err := q.QueryContext(ctx, `SELECT kind, idx, key, content_type, size, duration_ms, words, created_at
 		FROM job_files WHERE job_id = ? ORDER BY kind, idx`, jobID)
 	if err != nil {
 		return nil, err
@@ -117,11 +123,15 @@ func files(ctx context.Context, q querier, jobID string) ([]ttsc.File, error) {
 	for rows.Next() {
 		var f ttsc.File
 		var kind string
+		var words sql.NullString
 		var created int64
-		if err := rows.Scan(&kind, &f.Index, &f.Key, &f.ContentType, &f.Size, &f.DurationMs, &created); err != nil {
+		if err := rows.Scan(&kind, &f.Index, &f.Key, &f.ContentType, &f.Size, &f.DurationMs, &words, &created); err != nil {
 			return nil, err
 		}
 		f.Kind, f.CreatedAt = ttsc.FileKind(kind), fromMS(created)
+		if f.Words, err = decodeWords(words); err != nil {
+			return nil, err
+		}
 		out = append(out, f)
 	}
 	return out, rows.Err()
@@ -132,7 +142,8 @@ func files(ctx context.Context, q querier, jobID string) ([]ttsc.File, error) {
 // project: an empty ProjectID matches no job. CreatedSince and
 // CreatedUntil are both inclusive; a Limit of 0 means no limit.
 func (db *DB) ListJobs(ctx context.Context, f ttsc.JobFilter) (jobs []*ttsc.Job, total int, err error) {
-	defer ttsc.WrapOp(&err, db.op("ListJobs"))
+	ctx, end := db.begin(ctx, "ListJobs", &err)
+	defer end()
 	where := []string{"project_id = ?"}
 	args := []any{f.ProjectID}
 	if f.ID != "" {
@@ -203,7 +214,7 @@ func listFilesOf(ctx context.Context, q querier, jobs []*ttsc.Job) error {
 	for i, j := range jobs {
 		byID[j.ID], args[i] = j, j.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT job_id, kind, idx, key, content_type, size, duration_ms, created_at
+	rows, err := q.QueryContext(ctx, `SELECT job_id, kind, idx, key, content_type, size, duration_ms, words, created_at
 		FROM job_files WHERE job_id IN (?`+strings.Repeat(", ?", len(jobs)-1)+`) ORDER BY job_id, kind, idx`, args...)
 	if err != nil {
 		return err
@@ -212,22 +223,55 @@ func listFilesOf(ctx context.Context, q querier, jobs []*ttsc.Job) error {
 	for rows.Next() {
 		var f ttsc.File
 		var jobID, kind string
+		var words sql.NullString
 		var created int64
-		if err := rows.Scan(&jobID, &kind, &f.Index, &f.Key, &f.ContentType, &f.Size, &f.DurationMs, &created); err != nil {
+		if err := rows.Scan(&jobID, &kind, &f.Index, &f.Key, &f.ContentType, &f.Size, &f.DurationMs, &words, &created); err != nil {
 			return err
 		}
 		f.Kind, f.CreatedAt = ttsc.FileKind(kind), fromMS(created)
+		if f.Words, err = decodeWords(words); err != nil {
+			return err
+		}
 		j := byID[jobID]
 		j.Files = append(j.Files, f)
 	}
 	return rows.Err()
 }
 
+// encodeWords is the job_files.words value of a file's word timings:
+// a JSON array, or NULL when there are none.
+func encodeWords(words []ttsc.WordTiming) (any, error) {
+	if len(words) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(words)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// decodeWords reads the job_files.words column.
+func decodeWords(v sql.NullString) ([]ttsc.WordTiming, error) {
+	if !v.Valid || v.String == "" {
+		return nil, nil
+	}
+	var words []ttsc.WordTiming
+	if err := json.Unmarshal([]byte(v.String), &words); err != nil {
+		return nil, fmt.Errorf("the word timings of a file are unreadable: %w", err)
+	}
+	if len(words) == 0 {
+		return nil, nil
+	}
+	return words, nil
+}
+
 // StartJob moves a waiting job to PROCESSING with its segment count. A
 // job already PROCESSING (a retry) is returned as it is, except that a
 // segment count still 0 is recorded; an ended job is returned unchanged.
 func (db *DB) StartJob(ctx context.Context, id string, segments int) (j *ttsc.Job, err error) {
-	defer ttsc.WrapOp(&err, db.op("StartJob"))
+	ctx, end := db.begin(ctx, "StartJob", &err)
+	defer end()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -253,13 +297,18 @@ func (db *DB) StartJob(ctx context.Context, id string, segments int) (j *ttsc.Jo
 // AddFile records a file; a second record of the same kind and index is
 // ignored.
 func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error) {
-	defer ttsc.WrapOp(&err, db.op("AddFile"))
-	res, err := db.write.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, created_at)
+	ctx, end := db.begin(ctx, "AddFile", &err)
+	defer end()
+	words, err := encodeWords(f.Words)
+	if err != nil {
+		return err
+	}
+	res, err := db.write.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, words, created_at)
 		SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT),
-			CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)
+			CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT)
 		WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)
 		ON CONFLICT (job_id, kind, idx) DO NOTHING`,
-		jobID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, ms(db.cfg.Now()), jobID)
+		jobID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, words, ms(db.cfg.Now()), jobID)
 	if err != nil {
 		return err
 	}
@@ -278,7 +327,8 @@ func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error
 // EndJob moves a job that has not ended to state and, if the job asked
 // for a callback, enqueues its delivery in the same transaction.
 func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) (err error) {
-	defer ttsc.WrapOp(&err, db.op("EndJob"))
+	ctx, end := db.begin(ctx, "EndJob", &err)
+	defer end()
 	if !state.Ended() {
 		return ttsc.Errorf(ttsc.EINVALID, "EndJob needs a final state, got %s", state)
 	}
@@ -321,7 +371,8 @@ func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, 
 // ExpiredJobs returns up to limit jobs created before before, oldest
 // first, with their files.
 func (db *DB) ExpiredJobs(ctx context.Context, before time.Time, limit int) (jobs []*ttsc.Job, err error) {
-	defer ttsc.WrapOp(&err, db.op("ExpiredJobs"))
+	ctx, end := db.begin(ctx, "ExpiredJobs", &err)
+	defer end()
 	rows, err := db.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE created_at < ?
 		ORDER BY created_at, id LIMIT ?`, ms(before), limit)
 	if err != nil {
@@ -344,7 +395,8 @@ func (db *DB) ExpiredJobs(ctx context.Context, before time.Time, limit int) (job
 // DeleteJob deletes a job; its file records go with it (ON DELETE
 // CASCADE).
 func (db *DB) DeleteJob(ctx context.Context, id string) (err error) {
-	defer ttsc.WrapOp(&err, db.op("DeleteJob"))
+	ctx, end := db.begin(ctx, "DeleteJob", &err)
+	defer end()
 	_, err = db.write.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
 	return err
 }
@@ -352,9 +404,13 @@ func (db *DB) DeleteJob(ctx context.Context, id string) (err error) {
 // RecordJob stores an ended job with its files in one transaction,
 // without queueing work.
 func (db *DB) RecordJob(ctx context.Context, j *ttsc.Job) (err error) {
-	defer ttsc.WrapOp(&err, db.op("RecordJob"))
+	ctx, end := db.begin(ctx, "RecordJob", &err)
+	defer end()
 	if !j.State.Ended() {
 		return ttsc.Errorf(ttsc.EINVALID, "RecordJob needs an ended job, got %s", j.State)
+	}
+	if err := checkText(j); err != nil {
+		return err
 	}
 	now := db.cfg.Now().UTC()
 	tx, err := db.write.BeginTx(ctx, nil)
@@ -372,9 +428,13 @@ func (db *DB) RecordJob(ctx context.Context, j *ttsc.Job) (err error) {
 		return db.conflict(err, "job %s exists", j.ID)
 	}
 	for _, f := range j.Files {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			j.ID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, ms(now)); err != nil {
+		words, err := encodeWords(f.Words)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, words, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			j.ID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, words, ms(now)); err != nil {
 			return err
 		}
 	}
@@ -391,7 +451,8 @@ func (db *DB) RecordJob(ctx context.Context, j *ttsc.Job) (err error) {
 
 // KeyShared reports whether another job than jobID has a file under key.
 func (db *DB) KeyShared(ctx context.Context, key, jobID string) (shared bool, err error) {
-	defer ttsc.WrapOp(&err, db.op("KeyShared"))
+	ctx, end := db.begin(ctx, "KeyShared", &err)
+	defer end()
 	var n int
 	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_files WHERE key = ? AND job_id <> ?`, key, jobID).Scan(&n)
 	return n > 0, err
@@ -421,7 +482,8 @@ func (db *DB) QueueDepth(ctx context.Context) (map[string]map[string]int, error)
 
 // Unfinished counts the project's jobs that are waiting or running.
 func (db *DB) Unfinished(ctx context.Context, projectID string) (n int, err error) {
-	defer ttsc.WrapOp(&err, db.op("Unfinished"))
+	ctx, end := db.begin(ctx, "Unfinished", &err)
+	defer end()
 	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE project_id = ? AND state IN (?, ?)`,
 		projectID, string(ttsc.JobWaiting), string(ttsc.JobProcessing)).Scan(&n)
 	return n, err

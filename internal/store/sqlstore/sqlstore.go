@@ -9,13 +9,18 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -39,6 +44,14 @@ type Dialect struct {
 	// JSONArray returns a subquery selecting the text elements of the
 	// JSON array expr (a column or a placeholder).
 	JSONArray func(expr string) string
+	// IsUnavailable, if set, reports whether err means the database
+	// cannot be reached or is not accepting work (a refused or lost
+	// connection, a server shutting down), beyond the network errors
+	// every database shares.
+	IsUnavailable func(err error) bool
+	// IsBadCharacter, if set, reports whether err is the database
+	// refusing a character of a string (PostgreSQL's U+0000).
+	IsBadCharacter func(err error) bool
 }
 
 // rebind turns ? placeholders into the dialect's. Queries hold no ? in
@@ -121,10 +134,101 @@ func New(cfg Config) (*DB, error) {
 // op names an operation in errors.
 func (db *DB) op(name string) string { return db.cfg.Op + "." + name }
 
-// Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error {
+// UnavailableMessage is what clients read when the database cannot
+// be reached or does not answer.
+const UnavailableMessage = "the database is unavailable; try again later"
+
+// opTimeout bounds one operation of the store, connecting included: when
+// the database hangs, requests end with EUNAVAILABLE instead of waiting
+// with it. It is longer than SQLite's busy timeout (10 s), which ends a
+// wait for a lock first.
+const opTimeout = 15 * time.Second
+
+// begin starts the operation name: it returns ctx bounded by opTimeout,
+// and end, to defer, which releases it and annotates *errp as wrapOp
+// does, reporting the bound's expiry as a database that does not answer.
+func (db *DB) begin(ctx context.Context, name string, errp *error) (context.Context, func()) {
+	bounded, cancel := context.WithTimeout(ctx, opTimeout)
+	return bounded, func() {
+		expired := errors.Is(bounded.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		cancel()
+		if *errp != nil && expired && ttsc.ErrorCode(*errp) == ttsc.EINTERNAL {
+			*errp = &ttsc.Error{Code: ttsc.EUNAVAILABLE, Message: UnavailableMessage, Op: db.op(name), Err: *errp}
+			return
+		}
+		db.wrapOp(errp, name)
+	}
+}
+
+// wrapOp annotates *errp with the operation name, as ttsc.WrapOp does,
+// and turns the failure of a database that cannot be reached into
+// EUNAVAILABLE, which clients get as 503 and workers retry, instead of an
+// internal error. It is meant for defer.
+func (db *DB) wrapOp(errp *error, name string) {
+	err := *errp
+	if err != nil && ttsc.ErrorCode(err) == ttsc.EINTERNAL {
+		switch {
+		case db.unavailable(err):
+			*errp = &ttsc.Error{Code: ttsc.EUNAVAILABLE, Message: UnavailableMessage, Op: db.op(name), Err: err}
+			return
+		case db.cfg.Dialect.IsBadCharacter != nil && db.cfg.Dialect.IsBadCharacter(err):
+			*errp = &ttsc.Error{Code: ttsc.EINVALID, Op: db.op(name), Err: err,
+				Message: "a text field holds a character that cannot be stored (the NUL character, U+0000)"}
+			return
+		}
+	}
+	ttsc.WrapOp(errp, db.op(name))
+}
+
+// checkText refuses a job whose text holds the NUL character: PostgreSQL
+// cannot store it and the engines' C strings would end at it, so both
+// databases refuse it alike, naming the field.
+func checkText(j *ttsc.Job) error {
+	for _, f := range []struct{ name, v string }{{"text", j.Text}, {"tts_text", j.TTSText}} {
+		if i := strings.IndexByte(f.v, 0); i >= 0 {
+			return ttsc.Errorf(ttsc.EINVALID, "field %s must not contain the NUL character (U+0000), found at character %d",
+				f.name, utf8.RuneCountInString(f.v[:i])+1)
+		}
+	}
+	return nil
+}
+
+// unavailable reports whether err means that the database cannot be
+// reached: a connection refused, reset or lost, or what the dialect
+// knows.
+func (db *DB) unavailable(err error) bool {
+	if db.cfg.Dialect.IsUnavailable != nil && db.cfg.Dialect.IsUnavailable(err) {
+		return true // a connection that timed out connecting, too
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// The caller gave up; not the database's doing.
+		return false
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &ne):
+		return true
+	}
+	return false
+}
+
+// pingTimeout bounds Ping: a health check must answer, also when the
+// database does not.
+const pingTimeout = 5 * time.Second
+
+// Ping checks that the database answers within 5 seconds.
+func (db *DB) Ping(ctx context.Context) (err error) {
+	defer db.wrapOp(&err, "Ping")
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
 	var one int
-	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+	err = db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &ttsc.Error{Code: ttsc.EUNAVAILABLE, Message: "the database does not answer", Err: err}
+	}
+	return err
 }
 
 // querier runs queries written with ? placeholders.

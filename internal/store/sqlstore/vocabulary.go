@@ -35,7 +35,8 @@ func checkGroup(ctx context.Context, q querier, projectID, groupID string) error
 
 // CreateVocabulary stores an entry.
 func (db *DB) CreateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err error) {
-	defer ttsc.WrapOp(&err, db.op("CreateVocabulary"))
+	ctx, end := db.begin(ctx, "CreateVocabulary", &err)
+	defer end()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -55,7 +56,8 @@ func (db *DB) CreateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err err
 
 // UpdateVocabulary replaces an entry's type, key, value and group.
 func (db *DB) UpdateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err error) {
-	defer ttsc.WrapOp(&err, db.op("UpdateVocabulary"))
+	ctx, end := db.begin(ctx, "UpdateVocabulary", &err)
+	defer end()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -77,7 +79,8 @@ func (db *DB) UpdateVocabulary(ctx context.Context, v *ttsc.Vocabulary) (err err
 
 // DeleteVocabularies removes entries of the project.
 func (db *DB) DeleteVocabularies(ctx context.Context, projectID string, ids []string) (n int, err error) {
-	defer ttsc.WrapOp(&err, db.op("DeleteVocabularies"))
+	ctx, end := db.begin(ctx, "DeleteVocabularies", &err)
+	defer end()
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -92,7 +95,8 @@ func (db *DB) DeleteVocabularies(ctx context.Context, projectID string, ids []st
 
 // ListVocabularies returns matching entries, oldest first.
 func (db *DB) ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) (vs []*ttsc.Vocabulary, total int, err error) {
-	defer ttsc.WrapOp(&err, db.op("ListVocabularies"))
+	ctx, end := db.begin(ctx, "ListVocabularies", &err)
+	defer end()
 	where := []string{"v.project_id = ?"}
 	args := []any{f.ProjectID}
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
@@ -145,7 +149,8 @@ func (db *DB) ListVocabularies(ctx context.Context, f ttsc.VocabularyFilter) (vs
 
 // CreateGroup stores a group.
 func (db *DB) CreateGroup(ctx context.Context, g *ttsc.VocabularyGroup) (err error) {
-	defer ttsc.WrapOp(&err, db.op("CreateGroup"))
+	ctx, end := db.begin(ctx, "CreateGroup", &err)
+	defer end()
 	assets, _ := json.Marshal(append([]string{}, g.AssetIDs...))
 	now := db.cfg.Now()
 	_, err = db.write.ExecContext(ctx, `INSERT INTO vocabulary_groups (id, project_id, name, asset_ids, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -172,26 +177,30 @@ func (db *DB) groupExec(ctx context.Context, id, query string, args ...any) erro
 
 // RenameGroup renames a group.
 func (db *DB) RenameGroup(ctx context.Context, projectID, id, name string) (err error) {
-	defer ttsc.WrapOp(&err, db.op("RenameGroup"))
+	ctx, end := db.begin(ctx, "RenameGroup", &err)
+	defer end()
 	return db.groupExec(ctx, id, `UPDATE vocabulary_groups SET name = ? WHERE id = ? AND project_id = ?`, name, id, projectID)
 }
 
 // DeleteGroup removes a group and, through the foreign key, its entries.
 func (db *DB) DeleteGroup(ctx context.Context, projectID, id string) (err error) {
-	defer ttsc.WrapOp(&err, db.op("DeleteGroup"))
+	ctx, end := db.begin(ctx, "DeleteGroup", &err)
+	defer end()
 	return db.groupExec(ctx, id, `DELETE FROM vocabulary_groups WHERE id = ? AND project_id = ?`, id, projectID)
 }
 
 // SetGroupAssets replaces the voices of a group.
 func (db *DB) SetGroupAssets(ctx context.Context, projectID, id string, assetIDs []string) (err error) {
-	defer ttsc.WrapOp(&err, db.op("SetGroupAssets"))
+	ctx, end := db.begin(ctx, "SetGroupAssets", &err)
+	defer end()
 	assets, _ := json.Marshal(append([]string{}, assetIDs...))
 	return db.groupExec(ctx, id, `UPDATE vocabulary_groups SET asset_ids = ? WHERE id = ? AND project_id = ?`, string(assets), id, projectID)
 }
 
 // ListGroups returns the project's groups, oldest first.
 func (db *DB) ListGroups(ctx context.Context, projectID, id string, offset, limit int) (gs []*ttsc.VocabularyGroup, total int, err error) {
-	defer ttsc.WrapOp(&err, db.op("ListGroups"))
+	ctx, end := db.begin(ctx, "ListGroups", &err)
+	defer end()
 	cond, args := "project_id = ?", []any{projectID}
 	if id != "" {
 		cond, args = cond+" AND id = ?", append(args, id)
@@ -226,7 +235,8 @@ func (db *DB) ListGroups(ctx context.Context, projectID, id string, offset, limi
 
 // SaveTenantConfig upserts a setting by key.
 func (db *DB) SaveTenantConfig(ctx context.Context, c *ttsc.TenantConfig) (err error) {
-	defer ttsc.WrapOp(&err, db.op("SaveTenantConfig"))
+	ctx, end := db.begin(ctx, "SaveTenantConfig", &err)
+	defer end()
 	return db.write.QueryRowContext(ctx, `INSERT INTO tenant_configs (id, project_id, key, value) VALUES (?, ?, ?, ?)
 		ON CONFLICT (project_id, key) DO UPDATE SET value = excluded.value RETURNING id`,
 		c.ID, c.ProjectID, c.Key, c.Value).Scan(&c.ID)
@@ -234,7 +244,8 @@ func (db *DB) SaveTenantConfig(ctx context.Context, c *ttsc.TenantConfig) (err e
 
 // TenantConfigs returns the project's settings.
 func (db *DB) TenantConfigs(ctx context.Context, projectID, key string) (cs []*ttsc.TenantConfig, err error) {
-	defer ttsc.WrapOp(&err, db.op("TenantConfigs"))
+	ctx, end := db.begin(ctx, "TenantConfigs", &err)
+	defer end()
 	rows, err := db.read.QueryContext(ctx, `SELECT id, project_id, key, value FROM tenant_configs
 		WHERE project_id = ? AND (? = '' OR key = ?) ORDER BY key`, projectID, key, key)
 	if err != nil {

@@ -61,7 +61,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		if err := s.CreateJob(ctx, orig); err != nil {
 			t.Fatal(err)
 		}
-		shared := ttsc.File{Kind: ttsc.FileAudio, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 44, DurationMs: 1}
+		shared := ttsc.File{Kind: ttsc.FileAudio, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 44, DurationMs: 1,
+			Words: []ttsc.WordTiming{{Text: "你", BeginChar: 0, EndChar: 1, BeginMs: 0, EndMs: 1}}}
 		if err := s.AddFile(ctx, "j1", shared); err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +71,11 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		}
 		j := newJob("p1", "j2", ttsc.JobAudition)
 		j.State, j.Code, j.Segments = ttsc.JobSucceeded, "0", 2
-		j.Files = []ttsc.File{shared, {Kind: ttsc.FileAudio, Index: 1, Key: "p1/j2/audio-0001.wav", ContentType: "audio/wav", Size: 46, DurationMs: 2}}
+		// A recorded job's files carry their own word timings, here
+		// other ones than the earlier job's record of the shared file.
+		reused := shared
+		reused.Words = []ttsc.WordTiming{{Text: "好", BeginChar: 1, EndChar: 2, BeginMs: 0, EndMs: 1}}
+		j.Files = []ttsc.File{reused, {Kind: ttsc.FileAudio, Index: 1, Key: "p1/j2/audio-0001.wav", ContentType: "audio/wav", Size: 46, DurationMs: 2}}
 		if err := s.RecordJob(ctx, j); err != nil {
 			t.Fatal(err)
 		}
@@ -80,6 +85,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		}
 		if diff := cmp.Diff(j, got, ignoreTimes, cmpopts.IgnoreFields(ttsc.File{}, "CreatedAt")); diff != "" {
 			t.Errorf("recorded job (-want +got):\n%s", diff)
+		}
+		if first, err := s.Job(ctx, "p1", "j1"); err != nil || len(first.Files) != 1 || !cmp.Equal(first.Files[0].Words, shared.Words) {
+			t.Errorf("the earlier job's file after RecordJob: %+v, %v; want its own words %+v", first, err, shared.Words)
 		}
 		if got.EndedAt.IsZero() {
 			t.Error("a recorded job has no end time")
@@ -438,7 +446,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			t.Fatal(err)
 		}
 		want := []ttsc.File{
-			{Kind: ttsc.FileAudio, Index: 0, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 1234, DurationMs: 5678},
+			{Kind: ttsc.FileAudio, Index: 0, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 1234, DurationMs: 5678,
+				Words: []ttsc.WordTiming{
+					{Text: "Hello", BeginChar: 0, EndChar: 5, BeginMs: 12, EndMs: 340},
+					{Text: "«ça»", BeginChar: 7, EndChar: 11, BeginMs: 340, EndMs: 901},
+					{Text: `"x"\n👋`, BeginChar: 12, EndChar: 17, BeginMs: 901, EndMs: 5678},
+				}},
 			{Kind: ttsc.FileInfo, Index: 0, Key: "p1/j1/info.json", ContentType: "application/json", Size: 12},
 			{Kind: ttsc.FileSRT, Index: 0, Key: "p1/j1/subtitle.srt", ContentType: "application/x-subrip", Size: 34},
 		}

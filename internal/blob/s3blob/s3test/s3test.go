@@ -50,13 +50,32 @@ const (
 // the config of a new, empty bucket on it.
 func Start(t testing.TB) s3blob.Config {
 	t.Helper()
+	_, cfg := StartServer(t)
+	return cfg
+}
+
+// Server is a running versitygw that a test can stop and start again,
+// to see what its clients do while the object store is down.
+type Server struct {
+	t    testing.TB
+	bin  string
+	addr string
+	root string
+
+	mu   sync.Mutex
+	stop func() // nil while stopped
+}
+
+// StartServer is Start, also returning the server.
+func StartServer(t testing.TB) (*Server, s3blob.Config) {
+	t.Helper()
 	bin, err := binary(t)
 	if err != nil {
 		unavailable(t, "versitygw is not available: %v", err)
 	}
-	var addr string
+	srv := &Server{t: t, bin: bin, root: t.TempDir()}
 	for attempt := 1; ; attempt++ {
-		addr, err = start(t, bin)
+		srv.addr, srv.stop, err = start(t, bin, "", srv.root)
 		if err == nil {
 			break
 		}
@@ -64,12 +83,44 @@ func Start(t testing.TB) s3blob.Config {
 			unavailable(t, "versitygw does not start: %v", err)
 		}
 	}
-	return NewBucket(t, s3blob.Config{
-		Endpoint:  addr,
+	t.Cleanup(srv.Stop)
+	return srv, NewBucket(t, s3blob.Config{
+		Endpoint:  srv.addr,
 		Region:    "us-east-1",
 		AccessKey: AccessKey,
 		SecretKey: SecretKey,
 	})
+}
+
+// Stop kills the gateway: connections to its address are refused until
+// Restart. Stopping a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
+}
+
+// Restart starts a stopped gateway again on the same address, with the
+// buckets and objects it had, and waits until it answers.
+func (s *Server) Restart() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stop != nil {
+		return nil
+	}
+	var err error
+	// The port was free a moment ago; another process may take it
+	// meanwhile, or the kernel may hold it briefly: try a few times.
+	for attempt := 1; attempt <= 20; attempt++ {
+		if _, s.stop, err = start(s.t, s.bin, s.addr, s.root); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("s3test: restarting versitygw on %s: %w", s.addr, err)
 }
 
 var bucketSeq atomic.Int64
@@ -219,16 +270,18 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// start runs the gateway on a free port and waits until it answers HTTP.
-func start(t testing.TB, bin string) (addr string, err error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// start runs the gateway on addr (a free port when addr is empty) with
+// its buckets under root, and waits until it answers HTTP. stop kills it
+// and, when the test failed, logs what it printed.
+func start(t testing.TB, bin, addr, root string) (_ string, stop func(), err error) {
+	if addr == "" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", nil, err
+		}
+		addr = l.Addr().String()
+		l.Close()
 	}
-	addr = l.Addr().String()
-	l.Close()
-
-	root := t.TempDir()
 	cmd := exec.Command(bin,
 		"--access", AccessKey, "--secret", SecretKey,
 		"--port", addr, "--region", "us-east-1", "--quiet",
@@ -237,14 +290,14 @@ func start(t testing.TB, bin string) (addr string, err error) {
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	exited := make(chan struct{})
 	go func() {
 		cmd.Wait()
 		close(exited)
 	}()
-	stop := func() {
+	kill := func() {
 		cmd.Process.Kill()
 		<-exited
 	}
@@ -254,7 +307,7 @@ func start(t testing.TB, bin string) (addr string, err error) {
 	for {
 		select {
 		case <-exited:
-			return "", fmt.Errorf("%s exited: %v: %s", bin, cmd.ProcessState, tail(out.String(), 2000))
+			return "", nil, fmt.Errorf("%s exited: %v: %s", bin, cmd.ProcessState, tail(out.String(), 2000))
 		default:
 		}
 		resp, err := client.Get("http://" + addr + "/")
@@ -263,24 +316,23 @@ func start(t testing.TB, bin string) (addr string, err error) {
 			if resp.Header.Get("Server") == "VERSITYGW" {
 				break
 			}
-			stop()
-			return "", fmt.Errorf("another server answers on %s", addr)
+			kill()
+			return "", nil, fmt.Errorf("another server answers on %s", addr)
 		}
 		if time.Now().After(deadline) {
-			stop()
-			return "", fmt.Errorf("%s does not answer on %s after 30s: %v: %s", bin, addr, err, tail(out.String(), 2000))
+			kill()
+			return "", nil, fmt.Errorf("%s does not answer on %s after 30s: %v: %s", bin, addr, err, tail(out.String(), 2000))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Cleanup(func() {
-		stop()
+	return addr, func() {
+		kill()
 		if t.Failed() {
 			if s := strings.TrimSpace(out.String()); s != "" {
 				t.Logf("versitygw output:\n%s", tail(s, 4000))
 			}
 		}
-	})
-	return addr, nil
+	}, nil
 }
 
 // gatewayEnv is the environment less the variables that configure

@@ -1,7 +1,8 @@
 // Audio: a preview run (CreateTtsAudition, then ShowTtsAuditionFile polled
 // while files grow), a playlist that plays its WAV segments back to back
-// as they arrive, a waveform drawn from the decoded audio, and a transcript
-// that highlights the word being spoken.
+// as they arrive, a waveform drawn from the decoded audio, a transcript
+// that highlights the word being spoken (from the word timings ttsc sends
+// with each file), and the segments joined into one WAV file.
 
 import { sleep, formatTime } from './ui.js';
 
@@ -17,7 +18,9 @@ export async function decode(bytes) {
 /**
  * AuditionRun creates a preview and follows it: each new segment is
  * fetched (from its signed same-origin URL), decoded and handed to
- * onSegment({index, blobUrl, buffer, duration}) in text order.
+ * onSegment({index, blob, blobUrl, buffer, duration, wav, words}) in text
+ * order. words are the file's word timings ([{text, begin_char, end_char,
+ * begin_ms, end_ms}], ms from the start of the file; docs/api-notes.md).
  */
 export class AuditionRun {
   constructor(api, body, { onSegment = () => {}, onProgress = () => {} } = {}) {
@@ -50,6 +53,7 @@ export class AuditionRun {
       while (this.segments.length < files.length) {
         const index = this.segments.length;
         const seg = await fetchSegment(files[index].download_url, index, signal);
+        seg.words = Array.isArray(files[index].words) ? files[index].words : [];
         this.segments.push(seg);
         this.onSegment(seg);
       }
@@ -89,9 +93,58 @@ async function fetchSegment(url, index, signal) {
     throw e;
   }
   const bytes = await resp.arrayBuffer();
+  const wav = wavLayout(bytes);
   const buffer = await decode(bytes);
-  const blobUrl = URL.createObjectURL(new Blob([bytes], { type: 'audio/wav' }));
-  return { index, blobUrl, buffer, duration: buffer.duration };
+  const blob = new Blob([bytes], { type: 'audio/wav' });
+  return { index, blob, blobUrl: URL.createObjectURL(blob), buffer, duration: buffer.duration, wav };
+}
+
+const ascii = (view, at) => String.fromCharCode(...new Uint8Array(view.buffer, view.byteOffset + at, 4));
+
+/** wavLayout finds the format and the samples of a RIFF WAVE file:
+ * {fmt: the fmt chunk's bytes, dataStart, dataLength}, or null. */
+export function wavLayout(bytes) {
+  const v = new DataView(bytes);
+  if (v.byteLength < 12 || ascii(v, 0) !== 'RIFF' || ascii(v, 8) !== 'WAVE') return null;
+  let fmt = null;
+  for (let at = 12; at + 8 <= v.byteLength;) {
+    const id = ascii(v, at);
+    const size = v.getUint32(at + 4, true);
+    const body = at + 8;
+    if (id === 'fmt ') fmt = new Uint8Array(bytes.slice(body, Math.min(body + size, v.byteLength)));
+    if (id === 'data') {
+      return fmt && { fmt, dataStart: body, dataLength: Math.min(size, v.byteLength - body) };
+    }
+    at = body + size + (size & 1);
+  }
+  return null;
+}
+
+/** joinWAV makes one WAV file of segments of the same format, their
+ * samples end to end (as an async job of the same text would have them),
+ * without copying them; null when they cannot be joined. */
+export function joinWAV(segments) {
+  if (segments.length === 0 || segments.some((s) => !s.wav)) return null;
+  const fmt = segments[0].wav.fmt;
+  const same = (a) => a.length === fmt.length && a.every((b, i) => b === fmt[i]);
+  if (!segments.every((s) => same(s.wav.fmt))) return null;
+  const dataLength = segments.reduce((n, s) => n + s.wav.dataLength, 0);
+  const fmtPad = fmt.length & 1;
+  const header = new ArrayBuffer(12 + 8 + fmt.length + fmtPad + 8);
+  const v = new DataView(header);
+  const put = (at, id) => [...id].forEach((c, i) => v.setUint8(at + i, c.charCodeAt(0)));
+  put(0, 'RIFF');
+  v.setUint32(4, header.byteLength - 8 + dataLength + (dataLength & 1), true);
+  put(8, 'WAVE');
+  put(12, 'fmt ');
+  v.setUint32(16, fmt.length, true);
+  new Uint8Array(header, 20, fmt.length).set(fmt);
+  const dataAt = 20 + fmt.length + fmtPad;
+  put(dataAt, 'data');
+  v.setUint32(dataAt + 4, dataLength, true);
+  const parts = [header, ...segments.map((s) => s.blob.slice(s.wav.dataStart, s.wav.dataStart + s.wav.dataLength))];
+  if (dataLength & 1) parts.push(new Uint8Array(1));
+  return new Blob(parts, { type: 'audio/wav' });
 }
 
 /**
@@ -342,9 +395,9 @@ export class Waveform {
 }
 
 /**
- * Transcript shows the text read, word by word, from the timings of the
- * audio info file ({words: [{text, begin_char, end_char, begin_ms,
- * end_ms}]}), and marks the word at a time.
+ * Transcript shows the text read, word by word, from word timings
+ * ([{text, begin_char, end_char, begin_ms, end_ms}], in code points of the
+ * text and ms from the start of the audio), and marks the word at a time.
  */
 export class Transcript {
   constructor(box) {
@@ -364,7 +417,9 @@ export class Transcript {
     this.box.dataset.timed = 'false';
   }
 
-  /** setWords lays the words over display, the text they index. */
+  /** setWords lays the words over display, the text they index; the
+   * text after the last word stays as it is, so the words of segments
+   * still being read can follow. */
   setWords(display, words) {
     const chars = Array.from(display);
     const fits = words.every((w) => chars.slice(w.begin_char, w.end_char).join('') === w.text);

@@ -1,11 +1,11 @@
 // Preview: the text/SSML editor, the voice settings, and the player. A
 // preview is a CreateTtsAudition whose WAV segments play as they arrive.
-// Previews have no word timings, so the same text is also sent as an async
-// job with need_timestamp: its audio is the same segments end to end, so
-// its audio info file times the words of the preview (docs/console.md).
+// ttsc sends each file's word timings with it (files[].words, a ttsc
+// extension), which the transcript highlights as the audio plays
+// (docs/console.md).
 
-import { $, el, showError, busy, download, formatTime } from './ui.js';
-import { AuditionRun, Playlist, Waveform, Transcript } from './audio.js';
+import { $, el, showError, showMessage, busy, download, formatTime } from './ui.js';
+import { AuditionRun, Playlist, Waveform, Transcript, joinWAV } from './audio.js';
 import { bindTextField, vocabularyChoice, waitJob } from './common.js';
 
 const SLIDERS = [['preview-speed', 100], ['preview-pitch', 100], ['preview-volume', 140]];
@@ -14,8 +14,7 @@ export class PreviewPanel {
   constructor(app) {
     this.app = app;
     this.run = null;
-    this.abort = null;
-    this.timingJob = '';
+    this.words = [];
     this.check = bindTextField($('preview-text'), $('preview-count'), $('preview-validation'));
     for (const [id] of SLIDERS) {
       const input = $(id);
@@ -75,7 +74,7 @@ export class PreviewPanel {
     $('preview-status').textContent = text;
   }
 
-  // settings are the fields a preview and its companion jobs share.
+  // settings are the fields a preview and the MP3 job of its text share.
   settings() {
     return {
       text: $('preview-text').value,
@@ -88,10 +87,8 @@ export class PreviewPanel {
 
   /** stop ends the preview being read and its playback. */
   stop(message) {
-    if (this.abort) this.abort.abort();
     if (this.run) this.run.cancel();
     this.run = null;
-    this.abort = null;
     this.playlist.stop();
     if (message) this.status(message);
   }
@@ -108,12 +105,12 @@ export class PreviewPanel {
     this.stop();
     const voice = $('preview-voice').value;
     const settings = this.settings();
-    const abort = new AbortController();
     const run = new AuditionRun(this.app.api, { ...settings, emotion: voice }, {
       onSegment: (seg) => {
         if (this.run !== run) return;
         this.playlist.add(seg);
         this.wave.setBuffers(run.segments.map((s) => s.buffer));
+        this.addWords(run, seg, checked.display);
         this.renderDownloads(run);
         $('player').dataset.segments = String(run.segments.length);
         this.status(`Playing while reading: ${run.segments.length} ${run.segments.length === 1 ? 'segment' : 'segments'} so far…`);
@@ -121,10 +118,9 @@ export class PreviewPanel {
       },
     });
     this.run = run;
-    this.abort = abort;
+    this.words = [];
     this.playlist.reset();
     this.wave.setBuffers([]);
-    this.timingJob = '';
     $('preview-downloads').replaceChildren();
     $('player').dataset.segments = '0';
     $('player').dataset.state = 'reading';
@@ -143,14 +139,18 @@ export class PreviewPanel {
     }
     $('player').hidden = false;
     this.status('Reading… the first segment plays as soon as it is ready.');
-    this.timing(run, voice, settings, checked.display, abort.signal);
     try {
       await run.follow();
       if (this.run !== run) return;
       this.playlist.finish();
       $('player').dataset.state = 'done';
       const n = run.segments.length;
-      this.status(`Read in ${n} ${n === 1 ? 'segment' : 'segments'}, ${formatTime(this.playlist.duration)} long.`);
+      let said = `Read in ${n} ${n === 1 ? 'segment' : 'segments'}, ${formatTime(this.playlist.duration)} long.`;
+      if (this.words.length === 0) {
+        $('transcript').dataset.timed = 'none';
+        said += ' The server sent no word timings, so no word is highlighted.';
+      }
+      this.status(said);
       this.renderDownloads(run);
       this.update();
     } catch (e) {
@@ -162,27 +162,16 @@ export class PreviewPanel {
     }
   }
 
-  // timing runs the companion async job with need_timestamp and lays its
-  // word timings over the transcript.
-  async timing(run, voice, settings, display, signal) {
-    try {
-      const created = await this.app.api.post('/ttsc/async-jobs', {
-        ...settings, voice_asset_id: voice, audio_format: 'WAV', need_timestamp: true, priority: 0,
-      });
-      this.timingJob = created.job_id;
-      const job = await waitJob(this.app.api, created.job_id, { signal });
-      const resp = await fetch(job.audio_info_file_url, { signal, cache: 'no-store', credentials: 'omit' });
-      if (!resp.ok) throw new Error(`the timing file could not be downloaded (HTTP ${resp.status})`);
-      const info = await resp.json();
-      if (this.run !== run) return;
-      this.transcript.setWords(display, info.words || []);
-      this.renderDownloads(run);
-      this.update();
-    } catch (e) {
-      if (e.name === 'AbortError' || this.run !== run) return;
-      $('transcript').dataset.timed = 'failed';
-      this.status('Word highlighting is not available for this text: ' + (e.serverMessage || e.message));
+  // addWords lays the word timings of a segment that arrived over the
+  // transcript. Its times count from the start of its file: the segments
+  // before it, as the playlist plays them, come first.
+  addWords(run, seg, display) {
+    if (seg.words.length === 0) return;
+    const offsetMs = run.segments.slice(0, seg.index).reduce((t, s) => t + s.duration, 0) * 1000;
+    for (const w of seg.words) {
+      this.words.push({ ...w, begin_ms: w.begin_ms + offsetMs, end_ms: w.end_ms + offsetMs });
     }
+    this.transcript.setWords(display, this.words);
   }
 
   renderDownloads(run) {
@@ -199,16 +188,19 @@ export class PreviewPanel {
         }
       },
     }, `Segment ${s.index + 1} (WAV)`));
+    // The segments end to end, joined here: the same audio an async job
+    // of the text would make, without reading it again.
     const whole = el('button', {
-      type: 'button', class: 'secondary small', disabled: !this.timingJob || $('transcript').dataset.timed !== 'true',
-      onclick: async (ev) => {
-        try {
-          // A fresh poll signs a fresh URL.
-          const job = await busy(ev.currentTarget, () => this.app.api.get(`/ttsc/async-jobs/${this.timingJob}`));
-          download(job.audio_file_url, `ttsc-preview-${id}.wav`);
-        } catch (e) {
-          showError($('preview-error'), e);
+      type: 'button', class: 'secondary small', disabled: !run.complete,
+      onclick: () => {
+        const blob = joinWAV(run.segments);
+        if (!blob) {
+          showMessage($('preview-error'), 'The segments cannot be joined: they are not WAV files of one format.');
+          return;
         }
+        const url = URL.createObjectURL(blob);
+        download(url, `ttsc-preview-${id}.wav`);
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
       },
     }, 'Whole text (WAV)');
     const mp3 = el('button', {

@@ -99,8 +99,9 @@ export function sleep(ms, signal) {
   });
 }
 
-/** download saves url under filename. The URL is signed and same-origin,
- * so the download attribute applies. */
+/** download saves url under filename. The URL is same-origin (a signed
+ * download URL, or a blob: URL the page made), so the download attribute
+ * applies. */
 export function download(url, filename) {
   const a = el('a', { href: url, download: filename, rel: 'noopener', hidden: true });
   document.body.append(a);
