@@ -115,7 +115,8 @@ func TestDownloadCannotLeaveItsFile(t *testing.T) {
 	jobA, jobB := preview(a, "Project A keeps this to itself."), preview(b, "Project B keeps this to itself.")
 	urlA := (*waitAudition(t, a, jobA).Files)[0].DownloadUrl
 	urlB := (*waitAudition(t, b, jobB).Files)[0].DownloadUrl
-	fileA, fileB := download2(t, urlA), download2(t, urlB)
+	fileA, _ := fetch(t, urlA)
+	fileB, _ := fetch(t, urlB)
 	pA, pB := ts.Cred.ProjectID, credB.ProjectID
 	keyA := pA + "/" + jobA + "/audio-0000.wav"
 	keyB := pB + "/" + jobB + "/audio-0000.wav"
@@ -245,19 +246,4 @@ func TestDownloadCannotLeaveItsFile(t *testing.T) {
 			t.Errorf("A's presigned URL on B's key: status %d, want 403 and no content", resp.StatusCode)
 		}
 	})
-}
-
-// download2 fetches a download URL (ttsc's or a presigned one).
-func download2(t *testing.T, u string) []byte {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK || len(b) < 64 {
-		t.Fatalf("GET %s: %d, %d bytes, %v", u, resp.StatusCode, len(b), err)
-	}
-	return b
 }

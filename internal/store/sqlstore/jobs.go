@@ -44,13 +44,10 @@ func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs
-		(id, project_id, type, state, voice_id, text, tts_text, speed, pitch, volume, channels, format, priority, options, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		j.ID, j.ProjectID, string(j.Type), string(ttsc.JobWaiting), j.VoiceID, j.Text, j.TTSText,
-		j.Prosody.Speed, j.Prosody.Pitch, j.Prosody.Volume, j.Prosody.Channels, string(j.Format), j.Priority, j.Options,
-		ms(now), ms(now)); err != nil {
-		return db.conflict(err, "job %s exists", j.ID)
+	row := *j
+	row.State, row.Code, row.Message, row.Segments = ttsc.JobWaiting, "", "", 0
+	if err := db.insertJob(ctx, tx, &row, ms(now), 0); err != nil {
+		return err
 	}
 	// A streamed job is synthesized on its connection: it is recorded,
 	// not queued.
@@ -65,6 +62,21 @@ func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
 	}
 	db.cfg.Inserted()
 	j.State, j.CreatedAt, j.UpdatedAt = ttsc.JobWaiting, now.Truncate(time.Millisecond), now.Truncate(time.Millisecond)
+	return nil
+}
+
+// insertJob inserts j's row, created (and updated) at now and ended at
+// ended (0: not ended).
+func (db *DB) insertJob(ctx context.Context, tx *tx, j *ttsc.Job, now, ended int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs
+		(id, project_id, type, state, voice_id, text, tts_text, speed, pitch, volume, channels, format, priority, options,
+		code, message, segments, created_at, updated_at, ended_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		j.ID, j.ProjectID, string(j.Type), string(j.State), j.VoiceID, j.Text, j.TTSText,
+		j.Prosody.Speed, j.Prosody.Pitch, j.Prosody.Volume, j.Prosody.Channels, string(j.Format), j.Priority, j.Options,
+		j.Code, j.Message, j.Segments, now, now, ended); err != nil {
+		return db.conflict(err, "job %s exists", j.ID)
+	}
 	return nil
 }
 
@@ -418,14 +430,8 @@ func (db *DB) RecordJob(ctx context.Context, j *ttsc.Job) (err error) {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs
-		(id, project_id, type, state, voice_id, text, tts_text, speed, pitch, volume, channels, format, priority, options,
-		code, message, segments, created_at, updated_at, ended_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		j.ID, j.ProjectID, string(j.Type), string(j.State), j.VoiceID, j.Text, j.TTSText,
-		j.Prosody.Speed, j.Prosody.Pitch, j.Prosody.Volume, j.Prosody.Channels, string(j.Format), j.Priority, j.Options,
-		j.Code, j.Message, j.Segments, ms(now), ms(now), ms(now)); err != nil {
-		return db.conflict(err, "job %s exists", j.ID)
+	if err := db.insertJob(ctx, tx, j, ms(now), ms(now)); err != nil {
+		return err
 	}
 	for _, f := range j.Files {
 		words, err := encodeWords(f.Words)
