@@ -220,6 +220,11 @@ func checkText(field string, v *string, required bool) (string, error) {
 	if !utf8.ValidString(*v) {
 		return "", ttsc.Errorf(ttsc.EINVALID, "field %s is not valid UTF-8", field)
 	}
+	// PostgreSQL cannot store NUL, and the engines' C strings end at it.
+	if i := strings.IndexByte(*v, 0); i >= 0 {
+		return "", ttsc.Errorf(ttsc.EINVALID, "field %s must not contain the NUL character (U+0000), found at character %d",
+			field, utf8.RuneCountInString((*v)[:i])+1)
+	}
 	readable := *v
 	if text.IsSSML(*v) {
 		// The limit counts what is read, not the markup, which may add

@@ -24,6 +24,7 @@ func TestCheckText(t *testing.T) {
 		{"ErrOverLimit", s(strings.Repeat("字", ttsc.MaxTextRunes+1)), true, ttsc.EINVALID},
 		{"ErrWhiteSpace", s(" \t\n"), true, ttsc.EINVALID},
 		{"ErrInvalidUTF8", s("a\xffb"), true, ttsc.EINVALID},
+		{"ErrNUL", s("a\x00b"), true, ttsc.EINVALID},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			_, err := checkText("text", test.v, test.required)

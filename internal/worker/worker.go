@@ -443,7 +443,7 @@ func timeSentences(sentences []text.Segment, words []audio.Span) []audio.Span {
 	return out
 }
 
-// put stores one companion file of a job under a fixed key, and returns
+// put stores one file of a job under a fixed key, and returns
 // its record for the caller to add.
 func (w *Worker) put(ctx context.Context, j *ttsc.Job, kind ttsc.FileKind, name, ext, ctype string, data []byte, index int) (ttsc.File, error) {
 	key := fmt.Sprintf("%s/%s/%s-%04d.%s", j.ProjectID, j.ID, name, index, ext)
@@ -482,18 +482,7 @@ func (w *Worker) storeBlob(ctx context.Context, j *ttsc.Job, index int, samples 
 	} else {
 		data = audio.EncodeWAV(samples, rate, j.Prosody.Channels)
 	}
-	key := fmt.Sprintf("%s/%s/audio-%04d.%s", j.ProjectID, j.ID, index, ext)
-	if err := w.cfg.Blobs.Put(ctx, key, data, ctype); err != nil {
-		return ttsc.File{}, storeFailed(err, key)
-	}
-	f := ttsc.File{
-		Kind:        ttsc.FileAudio,
-		Index:       index,
-		Key:         key,
-		ContentType: ctype,
-		Size:        int64(len(data)),
-		DurationMs:  durationMs,
-		Words:       words,
-	}
-	return f, nil
+	f, err := w.put(ctx, j, ttsc.FileAudio, "audio", ext, ctype, data, index)
+	f.DurationMs, f.Words = durationMs, words
+	return f, err
 }

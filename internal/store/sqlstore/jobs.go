@@ -35,9 +35,6 @@ func riverPriority(p int) int {
 func (db *DB) CreateJob(ctx context.Context, j *ttsc.Job) (err error) {
 	ctx, end := db.begin(ctx, "CreateJob", &err)
 	defer end()
-	if err := checkText(j); err != nil {
-		return err
-	}
 	now := db.cfg.Now().UTC()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -420,9 +417,6 @@ func (db *DB) RecordJob(ctx context.Context, j *ttsc.Job) (err error) {
 	defer end()
 	if !j.State.Ended() {
 		return ttsc.Errorf(ttsc.EINVALID, "RecordJob needs an ended job, got %s", j.State)
-	}
-	if err := checkText(j); err != nil {
-		return err
 	}
 	now := db.cfg.Now().UTC()
 	tx, err := db.write.BeginTx(ctx, nil)

@@ -20,7 +20,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -178,19 +177,6 @@ func (db *DB) wrapOp(errp *error, name string) {
 		}
 	}
 	ttsc.WrapOp(errp, db.op(name))
-}
-
-// checkText refuses a job whose text holds the NUL character: PostgreSQL
-// cannot store it and the engines' C strings would end at it, so both
-// databases refuse it alike, naming the field.
-func checkText(j *ttsc.Job) error {
-	for _, f := range []struct{ name, v string }{{"text", j.Text}, {"tts_text", j.TTSText}} {
-		if i := strings.IndexByte(f.v, 0); i >= 0 {
-			return ttsc.Errorf(ttsc.EINVALID, "field %s must not contain the NUL character (U+0000), found at character %d",
-				f.name, utf8.RuneCountInString(f.v[:i])+1)
-		}
-	}
-	return nil
 }
 
 // unavailable reports whether err means that the database cannot be
