@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -79,10 +80,10 @@ const (
 )
 
 // soakPlan is the length of each phase of a soak whose mix runs for mix
-// after its warm-up. The warm-up lasts until the mix has made enough
-// audio to fill the server's result cache (cacheFills times over), so
-// that its memory is at its steady level, but at least warmupMin and at
-// most warmupMax.
+// after its warm-up. The warm-up lasts until every cache of the server
+// (result segments, preview files, jobs; all bounded) is full, as its
+// metrics show, so that its memory is at its steady level; but at least
+// warmupMin and at most warmupMax.
 type soakPlan struct {
 	mix, warmupMin, warmupMax, calibrate, burst, drain, sample time.Duration
 }
@@ -92,7 +93,7 @@ func planSoak(d time.Duration) soakPlan {
 	return soakPlan{
 		mix:       d,
 		warmupMin: clampDuration(d/5, 5*time.Second, time.Minute),
-		warmupMax: clampDuration(2*d/3, 20*time.Second, 2*time.Minute),
+		warmupMax: clampDuration(2*d, 3*time.Minute, 5*time.Minute),
 		calibrate: clampDuration(d/4, 5*time.Second, 15*time.Second),
 		burst:     3 * time.Second,
 		drain:     clampDuration(d/5, 15*time.Second, time.Minute),
@@ -100,13 +101,9 @@ func planSoak(d time.Duration) soakPlan {
 	}
 }
 
-const (
-	// cacheFills is how many times over the warm-up fills the cache.
-	cacheFills = 1.5
-	// cacheRate is the sample rate at which the result cache keeps
-	// audio (espeak-ng's), to turn its size into seconds of audio.
-	cacheRate = 22050
-)
+// cacheFull is the share of its bound at which the warm-up counts a
+// cache of the server as full.
+const cacheFull = 0.95
 
 // clampDuration is d within [lo, hi].
 func clampDuration(d, lo, hi time.Duration) time.Duration { return min(max(d, lo), hi) }
@@ -164,7 +161,6 @@ type soak struct {
 	client   *http.Client
 	slots    chan struct{} // bounds the flows in flight
 	seq      atomic.Uint64
-	audio    atomic.Int64 // milliseconds of audio the mix has made
 	jobs     jobBook
 	// stats records the current phase: the mix, then what follows it.
 	// It is switched only while no flow runs.
@@ -227,7 +223,7 @@ func prepareSoak(bin string, d time.Duration) (*soak, *soakReport, error) {
 // audit of the jobs, and stops the server.
 func (k *soak) measure(r *soakReport) {
 	fmt.Fprintf(os.Stderr, "soak: mix of %.0f synthesis requests/s over %d projects, then %s\n", r.mix.synthesis(), r.mix.projects, k.plan.mix)
-	r.run = k.runMix(r.mix, r.cacheAudio())
+	r.run = k.runMix(r.mix)
 	r.stats, k.stats = k.stats, newSoakStats()
 	fmt.Fprintln(os.Stderr, "soak: burst, then audit")
 	r.burst = k.runBurst(k.projects[len(k.projects)-1], r.synthRate())
@@ -395,15 +391,15 @@ func randomText(r *rand.Rand, words []string, n int) string {
 
 // mixRun is what runMix measured.
 type mixRun struct {
-	warmup, length time.Duration // of the warm-up and the whole mix
+	warmup, length time.Duration      // of the warm-up and the whole mix
+	fills          map[string]float64 // the server's caches when the warm-up ended
 	mem            []memSample
 	cpu            float64 // share of the machine's CPU time busy after the warm-up
 }
 
-// runMix runs the mix through its warm-up, which ends once it has made
-// cacheAudio of audio, and then for the plan's length, and waits for its
-// flows to end (at most the drain time longer).
-func (k *soak) runMix(m mixPlan, cacheAudio time.Duration) mixRun {
+// runMix runs the mix through its warm-up and then for the plan's
+// length, and waits for its flows to end (at most the drain time longer).
+func (k *soak) runMix(m mixPlan) mixRun {
 	start := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -420,7 +416,7 @@ func (k *soak) runMix(m mixPlan, cacheAudio time.Duration) mixRun {
 		}()
 	}
 	var r mixRun
-	r.warmup = k.warmUp(start, cacheAudio)
+	r.warmup, r.fills = k.warmUp(start)
 	fmt.Fprintf(os.Stderr, "soak: warm-up over after %s\n", r.warmup.Round(time.Second))
 	busy0, total0 := cpuTimes()
 	time.Sleep(k.plan.mix)
@@ -452,21 +448,29 @@ func (k *soak) flows(m mixPlan) []mixFlow {
 	}
 }
 
-// warmUp waits until the mix begun at start has made cacheAudio of
-// audio, within the plan's bounds, and returns how long it ran.
-func (k *soak) warmUp(start time.Time, cacheAudio time.Duration) time.Duration {
+// warmUp waits until every cache of the server is full, within the
+// plan's bounds, and returns how long the mix begun at start ran and
+// the caches' fill it last read.
+func (k *soak) warmUp(start time.Time) (time.Duration, map[string]float64) {
 	for {
 		d := time.Since(start)
-		made := time.Duration(k.audio.Load()) * time.Millisecond
-		if d >= k.plan.warmupMax || d >= k.plan.warmupMin && float64(made) >= cacheFills*float64(cacheAudio) {
-			return d
+		fills := k.cacheFills()
+		if d >= k.plan.warmupMax || d >= k.plan.warmupMin && allFull(fills) {
+			return d, fills
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond)
 	}
 }
 
-// addAudio counts audio the mix made.
-func (k *soak) addAudio(d time.Duration) { k.audio.Add(d.Milliseconds()) }
+// allFull says whether fills names caches and all of them are full.
+func allFull(fills map[string]float64) bool {
+	for _, f := range fills {
+		if f < cacheFull {
+			return false
+		}
+	}
+	return len(fills) > 0
+}
 
 // schedule starts fn at rate a second, round robin over projects, until
 // ctx ends. The schedule is open loop: a start does not wait for earlier
@@ -811,7 +815,6 @@ func (k *soak) streamText(ctx context.Context, p *project, conn *websocket.Conn)
 			if pcm == 0 || pcm%2 != 0 || rate <= 0 {
 				return fmt.Errorf("stream %s: %d bytes of 16-bit PCM at %d Hz", f.JobID, pcm, rate)
 			}
-			k.addAudio(time.Duration(int64(pcm/2) * int64(time.Second) / int64(rate)))
 			return nil
 		}
 	}
@@ -826,7 +829,7 @@ func streamErrorStatus(code string) int {
 	return http.StatusInternalServerError
 }
 
-// checkWAV decodes a WAV file, which must hold audio, and counts it.
+// checkWAV decodes a WAV file, which must hold audio.
 func (k *soak) checkWAV(b []byte) error {
 	pcm, err := audio.DecodeWAV(b)
 	if err != nil {
@@ -835,12 +838,11 @@ func (k *soak) checkWAV(b []byte) error {
 	if pcm.Frames() == 0 {
 		return errors.New("WAV file without audio")
 	}
-	k.addAudio(pcm.Duration())
 	return nil
 }
 
 // checkMP3 walks the frame headers of an MP3 file, which must hold
-// audio, and counts it. Decoding it whole would cost the client more CPU
+// audio. Decoding it whole would cost the client more CPU
 // than the server spent making it.
 func (k *soak) checkMP3(b []byte) error {
 	d, err := gomp3.NewDecoder(bytes.NewReader(b))
@@ -850,8 +852,6 @@ func (k *soak) checkMP3(b []byte) error {
 	if d.Length() == 0 {
 		return errors.New("MP3 file without audio")
 	}
-	// The decoder yields 16-bit stereo.
-	k.addAudio(time.Duration(d.Length() / 4 * int64(time.Second) / int64(d.SampleRate())))
 	return nil
 }
 
@@ -906,19 +906,59 @@ func (k *soak) sampleMemory(ctx context.Context, interval time.Duration) <-chan 
 // heapGoal reads the server's Go heap goal from its metrics; 0 when it
 // cannot.
 func (k *soak) heapGoal() int64 {
-	resp, err := k.client.Get(k.srv.url + "/metrics")
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_next_gc_bytes "); ok {
-			f, _ := strconv.ParseFloat(v, 64)
-			return int64(f)
+	return int64(k.metrics("go_memstats_next_gc_bytes")[""])
+}
+
+// cacheFills reads the share of each server cache's bound in use from
+// its metrics, by cache.
+func (k *soak) cacheFills() map[string]float64 {
+	fills := map[string]float64{}
+	for labels, v := range k.metrics("ttsc_cache_fill_ratio") {
+		if name, ok := strings.CutPrefix(labels, `cache="`); ok {
+			fills[strings.TrimSuffix(name, `"`)] = v
 		}
 	}
-	return 0
+	return fills
+}
+
+// metrics reads the samples of the metric called name from the server,
+// by their labels (without braces; "" for none). It returns none when
+// it cannot read them.
+func (k *soak) metrics(name string) map[string]float64 {
+	resp, err := k.client.Get(k.srv.url + "/metrics")
+	if err != nil {
+		return map[string]float64{}
+	}
+	defer resp.Body.Close()
+	return parseMetric(resp.Body, name)
+}
+
+// parseMetric reads the samples of the metric called name from r, in
+// Prometheus's text format, by their labels.
+func parseMetric(r io.Reader, name string) map[string]float64 {
+	out := map[string]float64{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), name)
+		if !ok {
+			continue
+		}
+		var labels string
+		if l, ok := strings.CutPrefix(rest, "{"); ok {
+			labels, rest, ok = strings.Cut(l, "}")
+			if !ok {
+				continue
+			}
+		}
+		v, ok := strings.CutPrefix(rest, " ")
+		if !ok {
+			continue // another metric whose name begins with name
+		}
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			out[labels] = f
+		}
+	}
+	return out
 }
 
 // memWindows returns the first and the last tenth (at least three) of
@@ -1252,10 +1292,22 @@ type soakReport struct {
 	total        time.Duration
 }
 
-// cacheAudio is how much audio fills the server's result cache.
-func (r *soakReport) cacheAudio() time.Duration {
-	mib, _ := strconv.ParseFloat(r.limits[cacheFlag], 64)
-	return time.Duration(mib * (1 << 20) / 2 / cacheRate * float64(time.Second))
+// warmupEnd says why the warm-up ended, with the fill of the server's
+// caches then.
+func (r *soakReport) warmupEnd() string {
+	names := slices.Sorted(maps.Keys(r.run.fills))
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %.0f%%", n, 100*r.run.fills[n])
+	}
+	fills := strings.Join(parts, ", ")
+	if len(names) == 0 {
+		fills = "none reported"
+	}
+	if allFull(r.run.fills) {
+		return fmt.Sprintf("until the server's caches were full by `ttsc_cache_fill_ratio`: %s; the result cache holds %s MiB", fills, r.limits[cacheFlag])
+	}
+	return fmt.Sprintf("its bound, before the server's caches were full: %s", fills)
 }
 
 // synthRate is each project's default synthesis rate limit a second.
@@ -1345,8 +1397,8 @@ func (r *soakReport) mixSection(b *strings.Builder) {
 	m, run := r.mix, r.run
 	fmt.Fprintf(b, "\n## Mix\n\nCapacity: %.1f completed 100-character previews a second (closed loop, %d in flight, %s, on a server of its own without rate limits or result cache, since the limits would cap the loop). ",
 		m.capacity, 4*r.hosts, r.plan.calibrate)
-	fmt.Fprintf(b, "The mix ran open loop at %.0f%% of it for %s: a warm-up of %s (until it had made %.1f× the audio that fills the %s MiB result cache), then %s. ",
-		100*soakLoad, run.length.Round(time.Second), run.warmup.Round(time.Second), cacheFills, r.limits[cacheFlag], r.plan.mix)
+	fmt.Fprintf(b, "The mix ran open loop at %.0f%% of it for %s: a warm-up of %s (%s), then %s. ",
+		100*soakLoad, run.length.Round(time.Second), run.warmup.Round(time.Second), r.warmupEnd(), r.plan.mix)
 	fmt.Fprintf(b, "A second: %.1f previews (%d characters, WAV), %.1f async jobs (%d characters, MP3 with SRT and word timings), %.1f WebSocket connections with %d STARTs of %d characters each, %.1f job listings, %.1f vocabulary create+update+delete, %.1f tenant switch toggles; %.1f synthesis requests over %d projects, %.0f%% of their synthesis limit. ",
 		m.previews, previewChars, m.async, asyncChars, m.streams, startsPerStream, streamChars, m.lists, m.vocab, m.tenant,
 		m.synthesis(), m.projects, 100*m.synthesis()/float64(m.projects)/max(r.synthRate(), 1e-9))

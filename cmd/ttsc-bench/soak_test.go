@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -121,5 +122,47 @@ func TestAuditSort(t *testing.T) {
 	}
 	if a.created != 5 || a.succeeded != 1 || a.failed != 1 || len(a.vanished) != 1 || len(a.unfinished) != 2 || a.lost() != 3 {
 		t.Errorf("audit: %+v", a)
+	}
+}
+
+func TestParseMetric(t *testing.T) {
+	const text = `# HELP ttsc_cache_fill_ratio Share of each cache's bound in use.
+# TYPE ttsc_cache_fill_ratio gauge
+ttsc_cache_fill_ratio{cache="jobs"} 1
+ttsc_cache_fill_ratio{cache="results"} 0.5
+ttsc_cache_fill_ratio_other{cache="x"} 7
+go_memstats_next_gc_bytes 4.194304e+06
+`
+	for _, tt := range []struct {
+		name, metric string
+		want         map[string]float64
+	}{
+		{"OKLabelled", "ttsc_cache_fill_ratio", map[string]float64{`cache="jobs"`: 1, `cache="results"`: 0.5}},
+		{"OKUnlabelled", "go_memstats_next_gc_bytes", map[string]float64{"": 4194304}},
+		{"OKAbsentEmpty", "ttsc_missing", map[string]float64{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := parseMetric(strings.NewReader(text), tt.metric); !maps.Equal(got, tt.want) {
+				t.Errorf("parseMetric(%s) = %v, want %v", tt.metric, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAllFull(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fills map[string]float64
+		want  bool
+	}{
+		{"OKAllFull", map[string]float64{"jobs": 1, "results": cacheFull}, true},
+		{"NotWhenOneIsFilling", map[string]float64{"jobs": 1, "results": cacheFull - 0.01}, false},
+		{"NotWhenNoneReported", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := allFull(tt.fills); got != tt.want {
+				t.Errorf("allFull(%v) = %v, want %v", tt.fills, got, tt.want)
+			}
+		})
 	}
 }

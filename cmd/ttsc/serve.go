@@ -95,8 +95,8 @@ type ServeConfig struct {
 	// RescueAfter is when a job left running by a process that died is
 	// handed to another attempt. Default JobTimeout plus a minute.
 	RescueAfter time.Duration
-	// CacheMB bounds the in-memory result cache of each process, in MiB
-	// of audio; 0 switches it off. Default 64.
+	// CacheMB bounds the result cache of each process, in MiB of audio
+	// kept in files under Data/cache; 0 switches it off. Default 64.
 	CacheMB int
 	// RateSynthesis, RateQuery and RateManage are each project's requests
 	// a second per API family on this process (bursts of twice as many);
@@ -140,6 +140,7 @@ type Main struct {
 	metrics *metrics.Metrics
 	engine  ttsc.Engine // the pool, behind the result cache
 	pool    *pool.Pool
+	cache   *cache.Engine // nil when switched off
 	http    *http.Server
 	done    chan error
 }
@@ -201,7 +202,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long jobs and their files are kept; 0 keeps them for ever")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest attempt of one job")
 	fs.DurationVar(&c.RescueAfter, "rescue-after", 0, "when a job left running by a process that died is run again (default job-timeout + 1m)")
-	fs.IntVar(&c.CacheMB, "cache-mb", c.CacheMB, "MiB of synthesized audio each process keeps to answer identical requests without the engine; 0 switches the cache off")
+	fs.IntVar(&c.CacheMB, "cache-mb", c.CacheMB, "MiB of synthesized audio each process keeps, in files under DATA/cache, to answer identical requests without the engine; 0 switches the cache off")
 	fs.Float64Var(&c.RateSynthesis, "rate-synthesis", c.RateSynthesis, "requests a second each project may create previews and async jobs with (bursts of twice as many); 0: no limit")
 	fs.Float64Var(&c.RateQuery, "rate-query", c.RateQuery, "requests a second each project may read job status and records with; 0: no limit")
 	fs.Float64Var(&c.RateManage, "rate-manage", c.RateManage, "requests a second each project may change dictionaries and settings with; 0: no limit")
@@ -329,7 +330,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	// Status polls read jobs from memory. A lone SQLite process is the
 	// only writer of its jobs and may cache them in any state.
-	m.jobs = jobcache.New(m.db, jobcache.Config{SoleWriter: !strings.Contains(c.Database, "://") && c.Role == RoleAll, Entries: 1024, Now: m.Now})
+	jobs := jobcache.New(m.db, jobcache.Config{SoleWriter: !strings.Contains(c.Database, "://") && c.Role == RoleAll, Entries: 1024, Now: m.Now})
+	m.jobs = jobs
 	if serveAPI && !strings.Contains(c.Database, "://") {
 		// One embedded database: the first start makes the first project.
 		// A shared database gets its credentials from `ttsc credentials`.
@@ -350,10 +352,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	callbacks, _ := netguard.Parse(c.CallbackAllow, false)
 	uploads, _ := netguard.Parse(c.ExternalURLAllow, true)
 	m.metrics = metrics.New()
+	m.metrics.CacheFill("jobs", jobs.Fill)
 	m.metrics.EngineRestarts(m.pool.Restarts)
 	m.engine = m.pool
 	if c.CacheMB > 0 {
-		m.engine = cache.New(m.pool, int64(c.CacheMB)<<20, m.metrics)
+		m.cache, err = cache.Open(m.pool, filepath.Join(c.Data, "cache"), int64(c.CacheMB)<<20, m.metrics)
+		if err != nil {
+			return err
+		}
+		m.engine = m.cache
+		m.metrics.CacheFill("results", m.cache.Fill)
 	}
 	m.metrics.QueueDepth(m.db.QueueDepth, m.logger)
 	if serveAPI && work && c.CacheMB > 0 {
@@ -365,6 +373,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			ttl = min(ttl, c.Retention/4)
 		}
 		m.reuse = reuse.New(4096, ttl)
+		m.metrics.CacheFill("previews", m.reuse.Fill)
 	}
 	rateOf := func(perSecond float64) httpapi.Rate {
 		return httpapi.Rate{PerSecond: perSecond, Burst: int(2*perSecond) + 1}
@@ -515,6 +524,10 @@ func (m *Main) Close() error {
 	if m.pool != nil {
 		errs = append(errs, m.pool.Close())
 		m.pool = nil
+	}
+	if m.cache != nil {
+		errs = append(errs, m.cache.Close())
+		m.cache = nil
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())

@@ -131,6 +131,15 @@ func (m *Metrics) CacheMiss() {
 	}
 }
 
+// CacheFill exports the share of the bound of the cache called name in
+// use, from 0 to 1, read from fill when scraped.
+func (m *Metrics) CacheFill(name string, fill func() float64) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ttsc_cache_fill_ratio", Help: "Share of each in-memory or on-disk cache's bound in use (results: bytes of audio; previews, jobs: entries).",
+		ConstLabels: prometheus.Labels{"cache": name},
+	}, fill))
+}
+
 // EngineRestarts exports the count of engine hosts replaced after a crash
 // or a timeout, read from restarts when scraped.
 func (m *Metrics) EngineRestarts(restarts func() int64) {

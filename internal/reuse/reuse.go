@@ -26,6 +26,7 @@ import (
 // Index maps segment keys to stored files. It is safe for concurrent use.
 type Index struct {
 	files *expirable.LRU[[32]byte, Entry]
+	max   int
 }
 
 // Entry is what the index knows of a segment read before.
@@ -44,7 +45,15 @@ type Entry struct {
 // New returns an Index of at most entries files, each kept for ttl from
 // when it was stored.
 func New(entries int, ttl time.Duration) *Index {
-	return &Index{files: expirable.NewLRU[[32]byte, Entry](entries, nil, ttl)}
+	return &Index{files: expirable.NewLRU[[32]byte, Entry](entries, nil, ttl), max: entries}
+}
+
+// Fill returns the share of the index's entries in use, from 0 to 1.
+func (x *Index) Fill() float64 {
+	if x == nil || x.max <= 0 {
+		return 0
+	}
+	return float64(x.files.Len()) / float64(x.max)
 }
 
 // Put records that the segment with key is stored as e.File. The index

@@ -1,8 +1,16 @@
-// Package cache keeps engine output in memory so that a segment read once
-// is not read again: identical requests (the same engine, voice, text
-// after SSML and pronunciation entries, speed and pitch) reuse the
-// samples and word events without calling the engine. The cache is
-// bounded in bytes and evicts the least recently used segments.
+// Package cache keeps engine output so that a segment read once is not
+// read again: identical requests (the same engine, voice, text after SSML
+// and pronunciation entries, speed and pitch) reuse the samples and word
+// events without calling the engine. The cache is bounded in bytes and
+// evicts the least recently used segments.
+//
+// The audio lives in files, one per segment, in a directory of the
+// process's own; only the index is in memory. The operating system's
+// page cache keeps the recent files in memory without counting them
+// against the process, so a large cache costs the server no resident
+// memory of its own and a hit still reads no disk. Nothing is synced:
+// the files are a cache, and a process that starts again begins with an
+// empty one, removing what a process that died left behind.
 //
 // Engine output must be deterministic for this to be right: espeak-ng's
 // is, and flite's is since ttsc seeds the C library's random numbers
@@ -14,8 +22,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"slices"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/openttsc/ttsc"
 )
@@ -26,12 +40,14 @@ type Stats interface {
 	CacheMiss()
 }
 
-// Engine is a ttsc.Engine that answers from memory what it has read
+// Engine is a ttsc.Engine that answers from its files what it has read
 // before.
 type Engine struct {
 	next  ttsc.Engine
 	max   int64
 	stats Stats
+	dir   string   // this process's directory of segment files
+	lock  *os.File // held while the directory is in use
 
 	mu    sync.Mutex
 	size  int64
@@ -40,15 +56,63 @@ type Engine struct {
 }
 
 type entry struct {
-	key    [32]byte
-	speech *ttsc.Speech
-	size   int64
+	key  [32]byte
+	size int64
 }
 
-// New returns next with a cache of at most maxBytes of audio and word
-// events; stats may be nil.
-func New(next ttsc.Engine, maxBytes int64, stats Stats) *Engine {
-	return &Engine{next: next, max: maxBytes, stats: stats, lru: list.New(), index: map[[32]byte]*list.Element{}}
+// lockName is the file, in each process's directory, whose lock tells a
+// live cache from one a process left behind.
+const lockName = "lock"
+
+// Open returns next with a cache of at most maxBytes of audio and word
+// events, kept in a new directory under root. Directories under root
+// that no live process holds are removed first. stats may be nil.
+func Open(next ttsc.Engine, root string, maxBytes int64, stats Stats) (*Engine, error) {
+	if err := os.MkdirAll(root, 0o750); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	removeAbandoned(root)
+	dir, err := os.MkdirTemp(root, "run-")
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil {
+		err = syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("cache: locking %s: %w", dir, err)
+	}
+	return &Engine{next: next, max: maxBytes, stats: stats, dir: dir, lock: lock,
+		lru: list.New(), index: map[[32]byte]*list.Element{}}, nil
+}
+
+// removeAbandoned removes the directories under root whose lock no
+// process holds: those of processes that ended without closing their
+// cache. Failures leave a directory for the next start to try again.
+func removeAbandoned(root string) {
+	dirs, _ := filepath.Glob(filepath.Join(root, "run-*"))
+	for _, d := range dirs {
+		f, err := os.Open(filepath.Join(d, lockName))
+		if err == nil {
+			err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+			f.Close() // and with it the lock
+		}
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			os.RemoveAll(d)
+		}
+	}
+}
+
+// Close removes the cache's files. The cache must not be used after.
+func (e *Engine) Close() error {
+	err := os.RemoveAll(e.dir)
+	e.lock.Close()
+	return err
 }
 
 // key identifies what an engine would produce for req.
@@ -69,25 +133,18 @@ func key(req ttsc.SynthesisRequest) [32]byte {
 	return k
 }
 
-// clone copies speech, which callers change in place.
-func clone(sp *ttsc.Speech) *ttsc.Speech {
-	return &ttsc.Speech{SampleRate: sp.SampleRate, Samples: slices.Clone(sp.Samples), Words: slices.Clone(sp.Words)}
-}
+// path is the file of the segment under k.
+func (e *Engine) path(k [32]byte) string { return filepath.Join(e.dir, hex.EncodeToString(k[:])) }
 
 // Synthesize answers from the cache or has the engine read req.
 func (e *Engine) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	k := key(req)
-	e.mu.Lock()
-	if el, ok := e.index[k]; ok {
-		e.lru.MoveToFront(el)
-		sp := clone(el.Value.(*entry).speech)
-		e.mu.Unlock()
+	if sp := e.get(k); sp != nil {
 		if e.stats != nil {
 			e.stats.CacheHit()
 		}
 		return sp, nil
 	}
-	e.mu.Unlock()
 	if e.stats != nil {
 		e.stats.CacheMiss()
 	}
@@ -95,32 +152,94 @@ func (e *Engine) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*tt
 	if err != nil {
 		return nil, err
 	}
-	e.put(k, clone(sp))
+	e.put(k, sp)
 	return sp, nil
 }
 
-// put stores speech under k, evicting the least recently used entries
-// to stay within the bound. Speech larger than the whole cache is not
-// kept.
+// get reads the segment under k, or returns nil when the cache has none
+// it can read.
+func (e *Engine) get(k [32]byte) *ttsc.Speech {
+	e.mu.Lock()
+	el, ok := e.index[k]
+	if ok {
+		e.lru.MoveToFront(el)
+	}
+	e.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	b, err := os.ReadFile(e.path(k))
+	if err == nil {
+		if sp, err := decode(b); err == nil {
+			return sp
+		}
+	}
+	// Evicted meanwhile, or changed by someone else: forget it, unless
+	// another caller has already written it again.
+	e.mu.Lock()
+	if cur, ok := e.index[k]; ok && cur == el {
+		e.remove(el)
+	}
+	e.mu.Unlock()
+	return nil
+}
+
+// put writes sp under k, evicting the least recently used segments to
+// stay within the bound. Speech larger than the whole cache, or that
+// cannot be written, is not kept.
 func (e *Engine) put(k [32]byte, sp *ttsc.Speech) {
-	size := int64(2*len(sp.Samples) + 24*len(sp.Words) + 64)
-	if size > e.max {
+	b, ok := encode(sp)
+	if !ok || int64(len(b)) > e.max {
+		return
+	}
+	e.mu.Lock()
+	_, dup := e.index[k]
+	e.mu.Unlock()
+	if dup {
+		return // another caller read the same text meanwhile
+	}
+	// A segment enters the index only once its file is whole: written
+	// under a name of its own, then renamed into place.
+	tmp, err := os.CreateTemp(e.dir, "new-")
+	if err != nil {
+		return
+	}
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), e.path(k))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
 		return
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, ok := e.index[k]; ok {
-		return // another caller read the same text meanwhile
+		return // the same bytes, renamed over by another caller
 	}
-	e.index[k] = e.lru.PushFront(&entry{key: k, speech: sp, size: size})
-	e.size += size
+	e.index[k] = e.lru.PushFront(&entry{key: k, size: int64(len(b))})
+	e.size += int64(len(b))
 	for e.size > e.max {
-		last := e.lru.Back()
-		old := last.Value.(*entry)
-		e.lru.Remove(last)
-		delete(e.index, old.key)
-		e.size -= old.size
+		e.remove(e.lru.Back())
 	}
+}
+
+// remove drops el and its file; e.mu is held.
+func (e *Engine) remove(el *list.Element) {
+	old := el.Value.(*entry)
+	e.lru.Remove(el)
+	delete(e.index, old.key)
+	e.size -= old.size
+	os.Remove(e.path(old.key))
+}
+
+// Fill returns the share of the cache's bytes in use, from 0 to 1.
+func (e *Engine) Fill() float64 {
+	bytes, _ := e.Size()
+	return float64(bytes) / float64(e.max)
 }
 
 // Size returns the bytes held and the number of entries.
@@ -128,4 +247,69 @@ func (e *Engine) Size() (bytes int64, entries int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.size, e.lru.Len()
+}
+
+// The file of a segment is a header (a magic number, the sample rate, the
+// number of word events and of samples, each a little-endian uint32),
+// then each word event as three uint32 (text start, text end, sample),
+// then the samples, little-endian.
+const (
+	magic      = 0x31435454 // "TTC1"
+	headerSize = 16
+	wordSize   = 12
+)
+
+// encode returns sp as a segment file, or false when a value does not
+// fit the format.
+func encode(sp *ttsc.Speech) ([]byte, bool) {
+	fits := func(v int) bool { return v >= 0 && v <= math.MaxUint32 }
+	if !fits(sp.SampleRate) || !fits(len(sp.Samples)) || !fits(len(sp.Words)) {
+		return nil, false
+	}
+	le := binary.LittleEndian
+	b := make([]byte, 0, headerSize+wordSize*len(sp.Words)+2*len(sp.Samples))
+	b = le.AppendUint32(b, magic)
+	b = le.AppendUint32(b, uint32(sp.SampleRate))
+	b = le.AppendUint32(b, uint32(len(sp.Words)))
+	b = le.AppendUint32(b, uint32(len(sp.Samples)))
+	for _, w := range sp.Words {
+		if !fits(w.TextStart) || !fits(w.TextEnd) || !fits(w.Sample) {
+			return nil, false
+		}
+		b = le.AppendUint32(b, uint32(w.TextStart))
+		b = le.AppendUint32(b, uint32(w.TextEnd))
+		b = le.AppendUint32(b, uint32(w.Sample))
+	}
+	for _, s := range sp.Samples {
+		b = le.AppendUint16(b, uint16(s))
+	}
+	return b, true
+}
+
+// errFormat is a segment file that is not one encode wrote.
+var errFormat = errors.New("cache: not a segment file")
+
+// decode reads a segment file.
+func decode(b []byte) (*ttsc.Speech, error) {
+	le := binary.LittleEndian
+	if len(b) < headerSize || le.Uint32(b) != magic {
+		return nil, errFormat
+	}
+	rate, words, samples := le.Uint32(b[4:]), uint64(le.Uint32(b[8:])), uint64(le.Uint32(b[12:]))
+	if uint64(len(b)) != headerSize+wordSize*words+2*samples {
+		return nil, errFormat
+	}
+	sp := &ttsc.Speech{SampleRate: int(rate), Samples: make([]int16, samples)}
+	if words > 0 {
+		sp.Words = make([]ttsc.WordEvent, words)
+	}
+	b = b[headerSize:]
+	for i := range sp.Words {
+		sp.Words[i] = ttsc.WordEvent{TextStart: int(le.Uint32(b)), TextEnd: int(le.Uint32(b[4:])), Sample: int(le.Uint32(b[8:]))}
+		b = b[wordSize:]
+	}
+	for i := range sp.Samples {
+		sp.Samples[i] = int16(le.Uint16(b[2*i:]))
+	}
+	return sp, nil
 }

@@ -2,6 +2,9 @@ package cache
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/openttsc/ttsc"
@@ -16,7 +19,11 @@ func (c *counting) Synthesize(_ context.Context, req ttsc.SynthesisRequest) (*tt
 	if req.Text == "fail" {
 		return nil, ttsc.Errorf(ttsc.ESYNTHESIS, "failed")
 	}
-	return &ttsc.Speech{SampleRate: 1000, Samples: make([]int16, len(req.Text)), Words: []ttsc.WordEvent{{TextEnd: 1}}}, nil
+	sp := &ttsc.Speech{SampleRate: 1000, Samples: make([]int16, len(req.Text)), Words: []ttsc.WordEvent{{TextEnd: 1}, {TextStart: 2, TextEnd: 5, Sample: len(req.Text) / 2}}}
+	for i := range sp.Samples {
+		sp.Samples[i] = int16(i*977 - 30000)
+	}
+	return sp, nil
 }
 
 type stats struct{ hits, misses int }
@@ -24,60 +31,102 @@ type stats struct{ hits, misses int }
 func (s *stats) CacheHit()  { s.hits++ }
 func (s *stats) CacheMiss() { s.misses++ }
 
-func TestCache(t *testing.T) {
-	req := func(text string, speed int) ttsc.SynthesisRequest {
-		return ttsc.SynthesisRequest{Engine: "e", Voice: "v", Text: text, Speed: speed, Pitch: 100}
+// open opens a cache of max bytes in a new directory, closed when the
+// test ends.
+func open(t *testing.T, next ttsc.Engine, max int64, st Stats) *Engine {
+	t.Helper()
+	c, err := Open(next, t.TempDir(), max, st)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Run("OKHitSkipsEngine", func(t *testing.T) {
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// segments lists the segment files of c.
+func segments(t *testing.T, c *Engine) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(c.dir, "[0-9a-f]*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func req(text string, speed int) ttsc.SynthesisRequest {
+	return ttsc.SynthesisRequest{Engine: "e", Voice: "v", Text: text, Speed: speed, Pitch: 100}
+}
+
+// entrySize is the file size of the counting engine's speech for an
+// n-byte text.
+func entrySize(n int) int64 { return int64(headerSize + 2*wordSize + 2*n) }
+
+func TestCache(t *testing.T) {
+	ctx := context.Background()
+	t.Run("OKHitSkipsEngineAndReturnsTheSameSpeech", func(t *testing.T) {
 		next, st := &counting{}, &stats{}
-		c := New(next, 1<<20, st)
-		a, _ := c.Synthesize(context.Background(), req("hello", 100))
+		c := open(t, next, 1<<20, st)
+		a, _ := c.Synthesize(ctx, req("hello there", 100))
+		want := &ttsc.Speech{SampleRate: a.SampleRate, Samples: append([]int16(nil), a.Samples...), Words: append([]ttsc.WordEvent(nil), a.Words...)}
 		a.Samples[0] = 999 // callers change what they get
-		b, _ := c.Synthesize(context.Background(), req("hello", 100))
+		b, err := c.Synthesize(ctx, req("hello there", 100))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if next.calls != 1 || st.hits != 1 || st.misses != 1 {
 			t.Errorf("engine calls %d, hits %d, misses %d; want 1, 1, 1", next.calls, st.hits, st.misses)
 		}
-		if b.Samples[0] != 0 {
-			t.Error("a caller's change reached the cache")
+		if !reflect.DeepEqual(b, want) {
+			t.Errorf("hit = %+v, want %+v", b, want)
 		}
 	})
 	t.Run("OKDifferentParametersMiss", func(t *testing.T) {
 		next := &counting{}
-		c := New(next, 1<<20, nil)
+		c := open(t, next, 1<<20, nil)
 		for _, r := range []ttsc.SynthesisRequest{req("hello", 100), req("hello", 120), req("hellO", 100),
 			{Engine: "e", Voice: "w", Text: "hello", Speed: 100, Pitch: 100}, {Engine: "f", Voice: "v", Text: "hello", Speed: 100, Pitch: 100},
 			{Engine: "e", Voice: "v", Text: "hello", Speed: 100, Pitch: 90}} {
-			c.Synthesize(context.Background(), r)
+			c.Synthesize(ctx, r)
 		}
 		if next.calls != 6 {
 			t.Errorf("engine calls %d, want 6", next.calls)
 		}
 	})
-	t.Run("OKBoundedLRU", func(t *testing.T) {
+	t.Run("OKBoundedLRUWithItsFiles", func(t *testing.T) {
 		next := &counting{}
-		entry := int64(2*100 + 24 + 64)
-		c := New(next, 3*entry, nil)
+		c := open(t, next, 3*entrySize(100), nil)
 		texts := []string{string(make([]byte, 100)), "a" + string(make([]byte, 99)), "b" + string(make([]byte, 99)), "c" + string(make([]byte, 99))}
 		for _, s := range texts[:3] {
-			c.Synthesize(context.Background(), req(s, 100))
+			c.Synthesize(ctx, req(s, 100))
 		}
-		c.Synthesize(context.Background(), req(texts[0], 100)) // most recent now
-		c.Synthesize(context.Background(), req(texts[3], 100)) // evicts texts[1]
-		if size, n := c.Size(); n != 3 || size > 3*entry {
-			t.Errorf("%d entries, %d bytes; want 3 within %d", n, size, 3*entry)
+		c.Synthesize(ctx, req(texts[0], 100)) // most recent now
+		c.Synthesize(ctx, req(texts[3], 100)) // evicts texts[1]
+		if size, n := c.Size(); n != 3 || size != 3*entrySize(100) {
+			t.Errorf("%d entries, %d bytes; want 3 in %d", n, size, 3*entrySize(100))
+		}
+		if files := segments(t, c); len(files) != 3 {
+			t.Errorf("%d segment files, want 3: %v", len(files), files)
 		}
 		before := next.calls
-		c.Synthesize(context.Background(), req(texts[0], 100))
-		c.Synthesize(context.Background(), req(texts[1], 100))
+		c.Synthesize(ctx, req(texts[0], 100))
+		c.Synthesize(ctx, req(texts[1], 100))
 		if next.calls != before+1 {
 			t.Errorf("want only the evicted entry re-read; engine calls went %d → %d", before, next.calls)
 		}
 	})
+	t.Run("OKLargerThanTheCacheNotKept", func(t *testing.T) {
+		next := &counting{}
+		c := open(t, next, entrySize(10), nil)
+		c.Synthesize(ctx, req(string(make([]byte, 11)), 100))
+		if _, n := c.Size(); n != 0 || len(segments(t, c)) != 0 {
+			t.Errorf("%d entries, files %v; want none", n, segments(t, c))
+		}
+	})
 	t.Run("OKErrorsNotCached", func(t *testing.T) {
 		next := &counting{}
-		c := New(next, 1<<20, nil)
+		c := open(t, next, 1<<20, nil)
 		for range 2 {
-			if _, err := c.Synthesize(context.Background(), req("fail", 100)); err == nil {
+			if _, err := c.Synthesize(ctx, req("fail", 100)); err == nil {
 				t.Fatal("no error")
 			}
 		}
@@ -85,4 +134,105 @@ func TestCache(t *testing.T) {
 			t.Errorf("engine calls %d, want 2", next.calls)
 		}
 	})
+	for _, tt := range []struct {
+		name   string
+		damage func(path string) error
+	}{
+		{"OKMissingFileReadAgain", os.Remove},
+		{"OKDamagedFileReadAgain", func(path string) error { return os.WriteFile(path, []byte("TTC1 and then nothing"), 0o600) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			next, st := &counting{}, &stats{}
+			c := open(t, next, 1<<20, st)
+			c.Synthesize(ctx, req("hello", 100))
+			if err := tt.damage(segments(t, c)[0]); err != nil {
+				t.Fatal(err)
+			}
+			sp, err := c.Synthesize(ctx, req("hello", 100))
+			if err != nil || len(sp.Samples) != 5 {
+				t.Fatalf("Synthesize = %v, %v", sp, err)
+			}
+			c.Synthesize(ctx, req("hello", 100))
+			if next.calls != 2 || st.misses != 2 || st.hits != 1 {
+				t.Errorf("engine calls %d, misses %d, hits %d; want 2, 2, 1", next.calls, st.misses, st.hits)
+			}
+		})
+	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Run("OKAbandonedDirectoryRemovedLiveOneKept", func(t *testing.T) {
+		root := t.TempDir()
+		live, err := Open(&counting{}, root, 1<<20, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer live.Close()
+		live.Synthesize(context.Background(), req("kept", 100))
+		abandoned := filepath.Join(root, "run-dead")
+		if err := os.MkdirAll(abandoned, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{lockName, "0123abcd"} {
+			if err := os.WriteFile(filepath.Join(abandoned, name), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := Open(&counting{}, root, 1<<20, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := os.Stat(abandoned); !os.IsNotExist(err) {
+			t.Errorf("abandoned directory still there: %v", err)
+		}
+		if n := len(segments(t, live)); n != 1 {
+			t.Errorf("the live cache has %d files, want 1", n)
+		}
+	})
+	t.Run("OKCloseRemovesTheFiles", func(t *testing.T) {
+		c, err := Open(&counting{}, t.TempDir(), 1<<20, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Synthesize(context.Background(), req("gone", 100))
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(c.dir); !os.IsNotExist(err) {
+			t.Errorf("directory still there: %v", err)
+		}
+	})
+	t.Run("ErrorRootNotADirectory", func(t *testing.T) {
+		root := filepath.Join(t.TempDir(), "file")
+		os.WriteFile(root, nil, 0o600)
+		if _, err := Open(&counting{}, root, 1<<20, nil); err == nil {
+			t.Error("no error")
+		}
+	})
+}
+
+func TestDecode(t *testing.T) {
+	good, _ := encode(&ttsc.Speech{SampleRate: 22050, Samples: []int16{-32768, 0, 32767}, Words: []ttsc.WordEvent{{TextStart: 1, TextEnd: 4, Sample: 2}}})
+	for _, tt := range []struct {
+		name string
+		b    []byte
+		ok   bool
+	}{
+		{"OKWhole", good, true},
+		{"ErrorEmpty", nil, false},
+		{"ErrorTruncated", good[:len(good)-1], false},
+		{"ErrorTrailingBytes", append(append([]byte(nil), good...), 0), false},
+		{"ErrorWrongMagic", append([]byte("XXXX"), good[4:]...), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sp, err := decode(tt.b)
+			if (err == nil) != tt.ok {
+				t.Fatalf("decode = %v, %v", sp, err)
+			}
+			if tt.ok && (sp.SampleRate != 22050 || !reflect.DeepEqual(sp.Samples, []int16{-32768, 0, 32767}) || sp.Words[0].Sample != 2) {
+				t.Errorf("decode = %+v", sp)
+			}
+		})
+	}
 }

@@ -76,6 +76,11 @@ func New(next ttsc.JobStore, cfg Config) *Store {
 	return &Store{JobStore: next, cfg: cfg, jobs: c, last: map[string]uint64{}}
 }
 
+// Fill returns the share of the cache's entries in use, from 0 to 1.
+func (s *Store) Fill() float64 {
+	return float64(s.jobs.Len()) / float64(s.cfg.Entries)
+}
+
 // Job returns the job from memory, or reads it and keeps it when it may.
 func (s *Store) Job(ctx context.Context, projectID, id string) (*ttsc.Job, error) {
 	s.mu.Lock()
