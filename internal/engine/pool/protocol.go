@@ -96,7 +96,16 @@ func samplesBytes(s []int16) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 2*len(s))
 }
 
+// bytesSamples reads little-endian 16-bit samples. On a little-endian
+// machine it views b as samples without copying when b is aligned for
+// them (readFrame's buffers are), so b must not be used afterwards.
 func bytesSamples(b []byte) []int16 {
+	if len(b) < 2 {
+		return nil
+	}
+	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%2 == 0 {
+		return unsafe.Slice((*int16)(unsafe.Pointer(&b[0])), len(b)/2)
+	}
 	s := make([]int16, len(b)/2)
 	for i := range s {
 		s[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
