@@ -19,7 +19,9 @@ const (
 //
 // The API creates jobs WAITING; a worker moves them to PROCESSING when it
 // starts and to SUCCEED or FAILED when it ends. A job that a crashed worker
-// left PROCESSING is picked up again by the queue and stays PROCESSING.
+// left PROCESSING is picked up again by the queue and stays PROCESSING;
+// when the crash took its last attempt, or its queued work was cancelled
+// or removed, a periodic sweep ends it FAILED (JobStore.FailOrphans).
 type JobState string
 
 // Job states.
@@ -196,6 +198,14 @@ type RetentionArgs struct{}
 // Kind names the queue job kind.
 func (RetentionArgs) Kind() string { return "ttsc.retention" }
 
+// OrphanArgs is the queue payload of the periodic sweep that ends jobs
+// whose queued work will never run again (JobStore.FailOrphans). It
+// satisfies River's JobArgs interface.
+type OrphanArgs struct{}
+
+// Kind names the queue job kind.
+func (OrphanArgs) Kind() string { return "ttsc.orphans" }
+
 // JobStore keeps jobs and their files.
 type JobStore interface {
 	// CreateJob stores j (State WAITING) and enqueues its synthesis in the
@@ -220,6 +230,16 @@ type JobStore interface {
 	// a callback URL, the callback's delivery (CallbackArgs) is enqueued
 	// in the same transaction, so it happens exactly once per ended job.
 	EndJob(ctx context.Context, id string, state JobState, code, message string) error
+	// FailOrphans ends FAILED, with code and message, up to limit jobs
+	// of any project that wait or run although no queued work will run
+	// them again: their queue job was discarded (its last attempt's
+	// worker died), cancelled or deleted. A job whose queue job waits,
+	// runs or awaits a retry is left alone, and so are streamed jobs,
+	// which are never queued. Each job ends as EndJob ends it, and only
+	// while it is unfinished and without a live queue job, so sweeps of
+	// several processes end it once. It returns the IDs of the jobs it
+	// ended, oldest first, also when it fails midway.
+	FailOrphans(ctx context.Context, code, message string, limit int) ([]string, error)
 	// ExpiredJobs returns up to limit jobs of any project created before
 	// before, oldest first, with their files.
 	ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]*Job, error)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -19,9 +20,13 @@ import (
 
 	metastudio "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
+	"github.com/openttsc/ttsc/internal/store/storetest"
+	"github.com/openttsc/ttsc/internal/worker"
 )
 
 // process is `ttsc serve` running as a real process: the test binary
@@ -294,4 +299,69 @@ func projectOf(t *testing.T, db store) string {
 		t.Fatalf("credentials: %v", err)
 	}
 	return cs[0].ProjectID
+}
+
+// TestOrphanedJobEndsFailed covers a worker killed during a job's last
+// attempt: River's rescuer discards the queue job without running any of
+// ttsc's code, and before the orphan sweep the job stayed PROCESSING for
+// ever. The rescuer's move is made here directly (the real one waits
+// --rescue-after and runs every 30 s); the sweep must end the job FAILED,
+// and must leave it alone while its queue job still runs.
+func TestOrphanedJobEndsFailed(t *testing.T) {
+	ts := startServer(t, "", func(c *ServeConfig) {
+		c.orphansEvery = 100 * time.Millisecond
+		c.ShutdownTimeout = time.Second
+		c.RateQuery = 0
+	})
+	c := ts.client(t, ts.Cred)
+	// flite reads 3,000 digits for half a minute or more.
+	created, err := c.CreateAsyncTtsJob(&model.CreateAsyncTtsJobRequest{Body: &model.CreateAsyncTtsJobRequestBody{
+		Text: randomRun(5, 3000, "0123456789"), VoiceAssetId: fliteVoice(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *created.JobId
+	deadline := time.Now().Add(10 * time.Second)
+	for state(t, c, id) != "PROCESSING" {
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s never started", id)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	q := ts.db.(interface{ River() *river.Client[*sql.Tx] }).River()
+	// sweeps counts the sweeps done so far.
+	sweeps := func() int {
+		res, err := q.JobList(context.Background(), river.NewJobListParams().
+			Kinds(ttsc.OrphanArgs{}.Kind()).States(rivertype.JobStateCompleted).First(10000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Jobs)
+	}
+	t.Run("OKLiveQueueJobLeftAlone", func(t *testing.T) {
+		// The first sweep waits for the queue to elect its leader.
+		want := sweeps() + 2
+		deadline := time.Now().Add(15 * time.Second)
+		for sweeps() < want {
+			if time.Now().After(deadline) {
+				t.Fatal("no sweeps ran")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if s := state(t, c, id); s != "PROCESSING" {
+			t.Fatalf("a job whose queue job runs is %s after two sweeps; want PROCESSING", s)
+		}
+	})
+	t.Run("OKDiscardedQueueJobEndsJobFailed", func(t *testing.T) {
+		storetest.SetQueueState(t, q, id, rivertype.JobStateDiscarded)
+		start := time.Now()
+		job := waitAsyncWithin(t, c, id, 10*time.Second, nil)
+		t.Logf("ended %s %v after %v", *job.State, deref(job.Code), time.Since(start).Round(time.Millisecond))
+		if *job.State != "FAILED" || deref(job.Code) != "MSS.00000004" || deref(job.Message) != worker.OrphanMessage {
+			t.Errorf("job %s code %v message %q; want FAILED MSS.00000004 %q", *job.State, deref(job.Code), deref(job.Message), worker.OrphanMessage)
+		}
+		if n := logCount(ts, "job failed: its queued work will not run again", id); n != 1 {
+			t.Errorf("the sweep logged the job %d times; want once", n)
+		}
+	})
 }

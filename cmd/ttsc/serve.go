@@ -90,6 +90,9 @@ type ServeConfig struct {
 	// retentionEvery is how often the retention sweep runs; tests
 	// shorten it. Default 10 minutes.
 	retentionEvery time.Duration
+	// orphansEvery is how often the sweep that ends jobs whose queued
+	// work will never run again runs; tests shorten it. Default 1 minute.
+	orphansEvery time.Duration
 	// JobTimeout bounds one attempt of a job. Default 5m.
 	JobTimeout time.Duration
 	// RescueAfter is when a job left running by a process that died is
@@ -311,6 +314,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	var periodic []*river.PeriodicJob
 	if work {
 		workers = river.NewWorkers()
+		periodic = append(periodic, worker.OrphansPeriodic(cmp.Or(c.orphansEvery, time.Minute)))
 		if c.Retention > 0 {
 			periodic = append(periodic, retention.Periodic(cmp.Or(c.retentionEvery, 10*time.Minute)))
 		}
@@ -481,6 +485,11 @@ func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs tts
 		return err
 	}
 	river.AddWorker(workers, w)
+	ow, err := worker.NewOrphans(worker.OrphansConfig{Jobs: m.jobs, FailureCode: httpapi.FailureCode, Logger: m.logger})
+	if err != nil {
+		return err
+	}
+	river.AddWorker(workers, ow)
 	cw, err := callback.New(callback.Config{
 		Jobs:        m.jobs,
 		DownloadURL: api.DownloadURL,

@@ -71,13 +71,17 @@ func New(cfg Config) (*Worker, error) {
 		return nil, errors.New("worker: Config.Jobs, Blobs, Engine and Voices are required")
 	}
 	if cfg.FailureCode == nil {
-		cfg.FailureCode = func(error) string { return "MSS.00000004" }
+		cfg.FailureCode = defaultFailureCode
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	return &Worker{cfg: cfg, reader: speech.Reader{Engine: cfg.Engine, Metrics: cfg.Metrics}}, nil
 }
+
+// defaultFailureCode is the MetaStudio code of every failure when no
+// FailureCode is configured.
+func defaultFailureCode(error) string { return "MSS.00000004" }
 
 // NextRetry retries transient failures quickly: a client is polling.
 func (w *Worker) NextRetry(job *river.Job[ttsc.SynthesisArgs]) time.Time {

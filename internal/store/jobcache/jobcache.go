@@ -156,6 +156,16 @@ func (s *Store) EndJob(ctx context.Context, id string, state ttsc.JobState, code
 	return s.JobStore.EndJob(ctx, id, state, code, message)
 }
 
+// FailOrphans ends the jobs no queued work will run and drops their
+// cached copies.
+func (s *Store) FailOrphans(ctx context.Context, code, message string, limit int) ([]string, error) {
+	ids, err := s.JobStore.FailOrphans(ctx, code, message, limit)
+	for _, id := range ids {
+		s.written(id)
+	}
+	return ids, err
+}
+
 // DeleteJob deletes the job and drops its cached copy.
 func (s *Store) DeleteJob(ctx context.Context, id string) error {
 	defer s.written(id)

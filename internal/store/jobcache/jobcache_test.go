@@ -45,6 +45,9 @@ func (c cached) AddFile(ctx context.Context, id string, f ttsc.File) error {
 func (c cached) EndJob(ctx context.Context, id string, s ttsc.JobState, code, msg string) error {
 	return c.Store.EndJob(ctx, id, s, code, msg)
 }
+func (c cached) FailOrphans(ctx context.Context, code, msg string, n int) ([]string, error) {
+	return c.Store.FailOrphans(ctx, code, msg, n)
+}
 func (c cached) ExpiredJobs(ctx context.Context, before time.Time, n int) ([]*ttsc.Job, error) {
 	return c.Store.ExpiredJobs(ctx, before, n)
 }

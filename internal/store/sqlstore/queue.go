@@ -23,8 +23,9 @@ type QueueConfig struct {
 	// MaxWorkers is how many jobs run at once when processing; 0 inserts
 	// only.
 	MaxWorkers int
-	// Periodic are jobs the queue schedules itself (the retention
-	// sweep); with several processes, only the queue's leader does.
+	// Periodic are jobs the queue schedules itself (the retention and
+	// orphan sweeps); with several processes, only the queue's leader
+	// does.
 	Periodic []*river.PeriodicJob
 	// JobTimeout bounds one attempt of a job. Default 5 minutes.
 	JobTimeout time.Duration

@@ -4,12 +4,16 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/openttsc/ttsc"
 )
@@ -19,6 +23,64 @@ type Store interface {
 	ttsc.JobStore
 	ttsc.CredentialStore
 	ttsc.VocabularyStore
+	// River returns the queue, which the suite leaves in the states
+	// crashes and operators leave it in.
+	River() *river.Client[*sql.Tx]
+}
+
+// queueJob returns the synthesis queue job of the job jobID.
+func queueJob(t testing.TB, q *river.Client[*sql.Tx], jobID string) *rivertype.JobRow {
+	t.Helper()
+	res, err := q.JobList(context.Background(), river.NewJobListParams().Kinds(ttsc.SynthesisArgs{}.Kind()).First(10000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range res.Jobs {
+		var args ttsc.SynthesisArgs
+		if json.Unmarshal(row.EncodedArgs, &args) == nil && args.JobID == jobID {
+			return row
+		}
+	}
+	t.Fatalf("job %s has no synthesis queue job", jobID)
+	return nil
+}
+
+// SetQueueState puts the synthesis queue job of the job jobID in state
+// without running any of ttsc's code, the way River's own maintenance
+// or an operator would: JobStateDiscarded is what River's rescuer does
+// to a job whose worker died during its last attempt, and
+// JobStateCancelled is River's JobCancel of a job not running.
+func SetQueueState(t testing.TB, q *river.Client[*sql.Tx], jobID string, state rivertype.JobState) {
+	t.Helper()
+	ctx := context.Background()
+	row := queueJob(t, q, jobID)
+	if state == rivertype.JobStateCancelled && row.State != rivertype.JobStateRunning {
+		if _, err := q.JobCancel(ctx, row.ID); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	set := "finalized_at = NULL"
+	switch state {
+	case rivertype.JobStateDiscarded: // its attempts used up
+		set = "finalized_at = CURRENT_TIMESTAMP, attempt = max_attempts"
+	case rivertype.JobStateCancelled, rivertype.JobStateCompleted:
+		set = "finalized_at = CURRENT_TIMESTAMP"
+	}
+	// Literals only: the placeholders of the two databases differ.
+	if err := q.Driver().GetExecutor().Exec(ctx, fmt.Sprintf(
+		`UPDATE river_job SET state = '%s', %s WHERE id = %d`, state, set, row.ID)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// DeleteQueueJob deletes the synthesis queue job of the job jobID, as
+// River's JobDelete does.
+func DeleteQueueJob(t testing.TB, q *river.Client[*sql.Tx], jobID string) {
+	t.Helper()
+	if _, err := q.JobDelete(context.Background(), queueJob(t, q, jobID).ID); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // newJob returns a job with every field set.
@@ -526,6 +588,121 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		after, err := s.Job(ctx, "p1", "j1")
 		if err != nil || after.State != ttsc.JobFailed || after.Segments != 0 {
 			t.Errorf("StartJob after FAILED: %+v, %v", after, err)
+		}
+	})
+	t.Run("FailOrphans", func(t *testing.T) {
+		const code, message = "MSS.00000004", "its queued work will not run again"
+		queueState := func(state rivertype.JobState) func(t *testing.T, s Store) {
+			return func(t *testing.T, s Store) { SetQueueState(t, s.River(), "j1", state) }
+		}
+		for _, test := range []struct {
+			name string
+			typ  ttsc.JobType
+			// started moves the job to PROCESSING first.
+			started bool
+			// queue leaves the job and its queue job as a crash, River or
+			// an operator would.
+			queue func(t *testing.T, s Store)
+			// ended says the sweep ends the job FAILED.
+			ended bool
+		}{
+			{"OKDiscardedQueueJobEndsJobFailed", ttsc.JobAsync, true, queueState(rivertype.JobStateDiscarded), true},
+			{"OKDiscardedQueueJobEndsWaitingJobFailed", ttsc.JobAudition, false, queueState(rivertype.JobStateDiscarded), true},
+			{"OKCancelledQueueJobEndsJobFailed", ttsc.JobAsync, false, queueState(rivertype.JobStateCancelled), true},
+			{"OKDeletedQueueJobEndsJobFailed", ttsc.JobAsync, true, func(t *testing.T, s Store) { DeleteQueueJob(t, s.River(), "j1") }, true},
+			{"OKLiveQueueJobLeftAlone", ttsc.JobAsync, false, func(*testing.T, Store) {}, false},
+			{"OKRunningQueueJobLeftAlone", ttsc.JobAsync, true, queueState(rivertype.JobStateRunning), false},
+			{"OKRetryableQueueJobLeftAlone", ttsc.JobAsync, true, queueState(rivertype.JobStateRetryable), false},
+			{"OKScheduledQueueJobLeftAlone", ttsc.JobAudition, false, queueState(rivertype.JobStateScheduled), false},
+			{"OKEndedJobLeftAlone", ttsc.JobAsync, true, func(t *testing.T, s Store) {
+				if err := s.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", ""); err != nil {
+					t.Fatal(err)
+				}
+				SetQueueState(t, s.River(), "j1", rivertype.JobStateDiscarded)
+			}, false},
+			{"OKStreamedJobLeftAlone", ttsc.JobWebSocket, true, func(*testing.T, Store) {}, false},
+		} {
+			t.Run(test.name, func(t *testing.T) {
+				s := open(t)
+				if err := s.CreateJob(ctx, newJob("p1", "j1", test.typ)); err != nil {
+					t.Fatal(err)
+				}
+				if test.started {
+					if _, err := s.StartJob(ctx, "j1", 2); err != nil {
+						t.Fatal(err)
+					}
+				}
+				test.queue(t, s)
+				before, err := s.Job(ctx, "p1", "j1") // a cache keeps it
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids, err := s.FailOrphans(ctx, code, message, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Job(ctx, "p1", "j1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !test.ended {
+					if len(ids) != 0 {
+						t.Errorf("FailOrphans = %v; want none", ids)
+					}
+					if diff := cmp.Diff(before, got); diff != "" {
+						t.Errorf("the sweep changed the job (-before +after):\n%s", diff)
+					}
+					return
+				}
+				if diff := cmp.Diff([]string{"j1"}, ids); diff != "" {
+					t.Errorf("FailOrphans (-want +got):\n%s", diff)
+				}
+				if got.State != ttsc.JobFailed || got.Code != code || got.Message != message || got.EndedAt.IsZero() {
+					t.Errorf("swept job: %s %q %q ended %v; want FAILED %q %q with an end time", got.State, got.Code, got.Message, got.EndedAt, code, message)
+				}
+				if again, err := s.FailOrphans(ctx, "other", "other", 10); err != nil || len(again) != 0 {
+					t.Errorf("a second sweep = %v, %v; want nothing to end", again, err)
+				}
+				if after, err := s.Job(ctx, "p1", "j1"); err != nil || after.Code != code || after.Message != message {
+					t.Errorf("after a second sweep: %+v, %v; want the first sweep's code and message", after, err)
+				}
+			})
+		}
+	})
+	t.Run("OKFailOrphansInBatchesWithCallbacks", func(t *testing.T) {
+		s := open(t)
+		for i := range 3 {
+			j := newJob(fmt.Sprintf("p%d", i), fmt.Sprintf("j%d", i), ttsc.JobAsync)
+			j.Options = []byte(`{"callback_url":"https://example.com/cb"}`)
+			if err := s.CreateJob(ctx, j); err != nil {
+				t.Fatal(err)
+			}
+			SetQueueState(t, s.River(), j.ID, rivertype.JobStateDiscarded)
+			time.Sleep(2 * time.Millisecond) // distinct creation times
+		}
+		if err := s.CreateJob(ctx, newJob("p1", "live", ttsc.JobAsync)); err != nil {
+			t.Fatal(err)
+		}
+		var rounds [][]string
+		for range 3 {
+			ids, err := s.FailOrphans(ctx, "MSS.00000004", "gone", 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rounds = append(rounds, ids)
+		}
+		if diff := cmp.Diff([][]string{{"j0", "j1"}, {"j2"}, nil}, rounds); diff != "" {
+			t.Errorf("sweeps of 2, oldest first, across projects (-want +got):\n%s", diff)
+		}
+		res, err := s.River().JobList(ctx, river.NewJobListParams().Kinds(ttsc.CallbackArgs{}.Kind()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Jobs) != 3 {
+			t.Errorf("%d callbacks queued; want one for each swept job", len(res.Jobs))
+		}
+		if live, err := s.Job(ctx, "p1", "live"); err != nil || live.State != ttsc.JobWaiting {
+			t.Errorf("the job still queued: %+v, %v; want WAITING", live, err)
 		}
 	})
 	t.Run("OKExpiredAndDeleted", func(t *testing.T) {
