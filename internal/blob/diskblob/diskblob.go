@@ -85,30 +85,22 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	return nil
 }
 
-// createTemp creates the temporary file tmp and the directories of key. A
-// concurrent Delete may remove a directory it has just made, once it is
-// empty, and a concurrent Put may make one first; either way creating the
-// file is tried again.
+// createTemp creates the temporary file tmp and, when they are missing,
+// the directories of key. A concurrent Delete may remove a directory it
+// has just made, once it is empty, and a concurrent Put may make one
+// first; either way creating the file is tried again.
 func (s *Store) createTemp(key, tmp string) (*os.File, error) {
 	dir := path.Dir(key)
 	for attempt := 0; ; attempt++ {
-		var (
-			f   *os.File
-			err error
-		)
-		if dir != "." {
-			// MkdirAll racing another Put may see a directory appear
-			// (EEXIST) or, racing a Delete, vanish (ENOENT): try again.
-			err = s.root.MkdirAll(dir, 0o750)
-			if err != nil && (errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrNotExist)) && attempt < 100 {
-				continue
-			}
-		}
-		if err == nil {
-			f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-		}
-		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 100 {
+		f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || dir == "." || attempt == 100 {
 			return f, err
+		}
+		// MkdirAll racing another Put may see a directory appear
+		// (EEXIST) or, racing a Delete, vanish (ENOENT): try again.
+		err = s.root.MkdirAll(dir, 0o750)
+		if err != nil && !errors.Is(err, fs.ErrExist) && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
 		}
 	}
 }
