@@ -76,15 +76,6 @@ func EncodeWAV(samples []int16, rate, channels int) []byte {
 	return AppendPCM(b[:wavHeaderSize], samples)
 }
 
-// AppendPCM appends samples to b as 16-bit little-endian PCM, the
-// sample format of WAV files and of ttsc's raw PCM streams.
-func AppendPCM(b []byte, samples []int16) []byte {
-	for _, s := range samples {
-		b = binary.LittleEndian.AppendUint16(b, uint16(s))
-	}
-	return b
-}
-
 // streamSize is the RIFF and data size of a WAV header written before its
 // length is known, as streaming players and decoders expect.
 const streamSize = 0xFFFFFFFF
@@ -186,10 +177,7 @@ func DecodeWAV(b []byte) (*PCM, error) {
 	if data == nil {
 		return nil, formatError("no data chunk")
 	}
-	p.Samples = make([]int16, len(data)/2)
-	for i := range p.Samples {
-		p.Samples[i] = int16(le.Uint16(data[2*i:]))
-	}
+	p.Samples = DecodePCM(data)
 	return &p, nil
 }
 

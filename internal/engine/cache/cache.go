@@ -32,6 +32,7 @@ import (
 	"syscall"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
 )
 
 // Stats counts the cache's use.
@@ -280,10 +281,7 @@ func encode(sp *ttsc.Speech) ([]byte, bool) {
 		b = le.AppendUint32(b, uint32(w.TextEnd))
 		b = le.AppendUint32(b, uint32(w.Sample))
 	}
-	for _, s := range sp.Samples {
-		b = le.AppendUint16(b, uint16(s))
-	}
-	return b, true
+	return audio.AppendPCM(b, sp.Samples), true
 }
 
 // errFormat is a segment file that is not one encode wrote.
@@ -299,7 +297,7 @@ func decode(b []byte) (*ttsc.Speech, error) {
 	if uint64(len(b)) != headerSize+wordSize*words+2*samples {
 		return nil, errFormat
 	}
-	sp := &ttsc.Speech{SampleRate: int(rate), Samples: make([]int16, samples)}
+	sp := &ttsc.Speech{SampleRate: int(rate)}
 	if words > 0 {
 		sp.Words = make([]ttsc.WordEvent, words)
 	}
@@ -308,8 +306,6 @@ func decode(b []byte) (*ttsc.Speech, error) {
 		sp.Words[i] = ttsc.WordEvent{TextStart: int(le.Uint32(b)), TextEnd: int(le.Uint32(b[4:])), Sample: int(le.Uint32(b[8:]))}
 		b = b[wordSize:]
 	}
-	for i := range sp.Samples {
-		sp.Samples[i] = int16(le.Uint16(b[2*i:]))
-	}
+	sp.Samples = audio.DecodePCM(b)
 	return sp, nil
 }

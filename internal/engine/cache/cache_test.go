@@ -236,3 +236,29 @@ func TestDecode(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkHit reads a sentence of audio (5 s at 22,050 Hz, 20 words)
+// back from the cache.
+func BenchmarkHit(b *testing.B) {
+	sp := &ttsc.Speech{SampleRate: 22050, Samples: make([]int16, 5*22050), Words: make([]ttsc.WordEvent, 20)}
+	c, err := Open(fixed{sp}, b.TempDir(), 1<<20, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	c.Synthesize(ctx, req("sentence", 100))
+	b.SetBytes(int64(2 * len(sp.Samples)))
+	for b.Loop() {
+		if _, err := c.Synthesize(ctx, req("sentence", 100)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// fixed is an engine that always answers with the same speech.
+type fixed struct{ sp *ttsc.Speech }
+
+func (f fixed) Synthesize(context.Context, ttsc.SynthesisRequest) (*ttsc.Speech, error) {
+	return &ttsc.Speech{SampleRate: f.sp.SampleRate, Samples: append([]int16(nil), f.sp.Samples...), Words: append([]ttsc.WordEvent(nil), f.sp.Words...)}, nil
+}

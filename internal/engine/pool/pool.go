@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
 )
 
 // Config configures a Pool.
@@ -318,7 +319,7 @@ func (h *host) roundTrip(req request) (a *answer, err, ioErr error) {
 		return nil, &ttsc.Error{Code: resp.ErrorCode, Message: resp.ErrorMessage}, nil
 	}
 	return &answer{
-		Speech:   &ttsc.Speech{SampleRate: resp.SampleRate, Samples: bytesSamples(pcm), Words: resp.Words},
+		Speech:   &ttsc.Speech{SampleRate: resp.SampleRate, Samples: audio.DecodePCM(pcm), Words: resp.Words},
 		phonemes: resp.Phonemes,
 	}, nil, nil
 }

@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unsafe"
 
 	"github.com/openttsc/ttsc"
+	"github.com/openttsc/ttsc/internal/audio"
 )
 
 // The protocol between the pool and a host is a stream of frames on the
@@ -81,43 +81,6 @@ func writeJSONFrame(w *bufio.Writer, v any) error {
 	return writeFrame(w, b)
 }
 
-// samplesBytes views samples as little-endian bytes without copying.
-func samplesBytes(s []int16) []byte {
-	if len(s) == 0 {
-		return nil
-	}
-	if !littleEndian {
-		b := make([]byte, 2*len(s))
-		for i, v := range s {
-			binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
-		}
-		return b
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 2*len(s))
-}
-
-// bytesSamples reads little-endian 16-bit samples. On a little-endian
-// machine it views b as samples without copying when b is aligned for
-// them (readFrame's buffers are), so b must not be used afterwards.
-func bytesSamples(b []byte) []int16 {
-	if len(b) < 2 {
-		return nil
-	}
-	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%2 == 0 {
-		return unsafe.Slice((*int16)(unsafe.Pointer(&b[0])), len(b)/2)
-	}
-	s := make([]int16, len(b)/2)
-	for i := range s {
-		s[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
-	}
-	return s
-}
-
-var littleEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}()
-
 const opPhonemes = "phonemes"
 
 // phonemizer is an engine that can also say how it pronounces a text.
@@ -172,7 +135,7 @@ func Serve(in io.Reader, out io.Writer, engines map[string]ttsc.Engine) error {
 		if err := writeJSONFrame(w, resp); err != nil {
 			return err
 		}
-		if err := writeFrame(w, samplesBytes(samples)); err != nil {
+		if err := writeFrame(w, audio.PCMBytes(samples)); err != nil {
 			return err
 		}
 		if err := w.Flush(); err != nil {
