@@ -67,7 +67,14 @@ type host struct {
 	w      *bufio.Writer
 	r      *bufio.Reader
 	exited chan struct{}
+	// audio holds the last audio frame read, whose memory the next one
+	// reuses: its samples are copied out of it.
+	audio []byte
 }
+
+// maxKeptFrame bounds the audio frame memory a host keeps between
+// requests.
+const maxKeptFrame = 4 << 20
 
 // New starts cfg.Workers hosts. It fails only when the first host cannot
 // start; later failures are retried in the background.
@@ -300,13 +307,16 @@ func (h *host) roundTrip(req request) (a *answer, err, ioErr error) {
 	if ioErr = h.w.Flush(); ioErr != nil {
 		return nil, nil, ioErr
 	}
-	head, ioErr := readFrame(h.r)
+	head, ioErr := readFrame(h.r, nil)
 	if ioErr != nil {
 		return nil, nil, ioErr
 	}
-	pcm, ioErr := readFrame(h.r)
+	pcm, ioErr := readFrame(h.r, h.audio)
 	if ioErr != nil {
 		return nil, nil, ioErr
+	}
+	if cap(pcm) <= maxKeptFrame {
+		h.audio = pcm
 	}
 	var resp response
 	if ioErr = json.Unmarshal(head, &resp); ioErr != nil {

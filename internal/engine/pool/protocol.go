@@ -54,7 +54,8 @@ func writeFrame(w *bufio.Writer, b []byte) error {
 	return err
 }
 
-func readFrame(r *bufio.Reader) ([]byte, error) {
+// readFrame reads one frame, into buf when it is large enough.
+func readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
 	var n [4]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {
 		return nil, err
@@ -63,7 +64,11 @@ func readFrame(r *bufio.Reader) ([]byte, error) {
 	if size > maxFrame {
 		return nil, fmt.Errorf("frame of %d bytes is over the %d-byte limit", size, maxFrame)
 	}
-	b := make([]byte, size)
+	b := buf[:0]
+	if cap(b) < int(size) {
+		b = make([]byte, size)
+	}
+	b = b[:size]
 	if _, err := io.ReadFull(r, b); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
@@ -96,7 +101,7 @@ func Serve(in io.Reader, out io.Writer, engines map[string]ttsc.Engine) error {
 	r := bufio.NewReaderSize(in, 64<<10)
 	w := bufio.NewWriterSize(out, 256<<10)
 	for {
-		b, err := readFrame(r)
+		b, err := readFrame(r, nil)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
