@@ -21,7 +21,10 @@ const (
 // starts and to SUCCEED or FAILED when it ends. A job that a crashed worker
 // left PROCESSING is picked up again by the queue and stays PROCESSING;
 // when the crash took its last attempt, or its queued work was cancelled
-// or removed, a periodic sweep ends it FAILED (JobStore.FailOrphans).
+// or removed, a periodic sweep ends it FAILED (JobStore.FailOrphans). A
+// streamed job lives only in the process serving its connection; the same
+// sweep ends it FAILED once it is older than any live stream can be
+// (JobStore.FailStaleStreams).
 type JobState string
 
 // Job states.
@@ -235,11 +238,20 @@ type JobStore interface {
 	// them again: their queue job was discarded (its last attempt's
 	// worker died), cancelled or deleted. A job whose queue job waits,
 	// runs or awaits a retry is left alone, and so are streamed jobs,
-	// which are never queued. Each job ends as EndJob ends it, and only
-	// while it is unfinished and without a live queue job, so sweeps of
-	// several processes end it once. It returns the IDs of the jobs it
-	// ended, oldest first, also when it fails midway.
+	// which are never queued (FailStaleStreams ends those). Each job
+	// ends as EndJob ends it, and only while it is unfinished and
+	// without a live queue job, so sweeps of several processes end it
+	// once. It returns the IDs of the jobs it ended, oldest first, also
+	// when it fails midway.
 	FailOrphans(ctx context.Context, code, message string, limit int) ([]string, error)
+	// FailStaleStreams ends FAILED, with code and message, up to limit
+	// streamed jobs (WEBSOCKET) of any project created before before
+	// that still wait or run: the caller picks before so that no live
+	// stream is that old, and the process that served them has died.
+	// Each job ends as EndJob ends it, and only while it is unfinished,
+	// so sweeps of several processes end it once. It returns the IDs of
+	// the jobs it ended, oldest first, also when it fails midway.
+	FailStaleStreams(ctx context.Context, before time.Time, code, message string, limit int) ([]string, error)
 	// ExpiredJobs returns up to limit jobs of any project created before
 	// before, oldest first, with their files.
 	ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]*Job, error)

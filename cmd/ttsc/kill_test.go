@@ -328,26 +328,9 @@ func TestOrphanedJobEndsFailed(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	q := ts.db.(interface{ River() *river.Client[*sql.Tx] }).River()
-	// sweeps counts the sweeps done so far.
-	sweeps := func() int {
-		res, err := q.JobList(context.Background(), river.NewJobListParams().
-			Kinds(ttsc.OrphanArgs{}.Kind()).States(rivertype.JobStateCompleted).First(10000))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(res.Jobs)
-	}
+	q := queueOf(ts)
 	t.Run("OKLiveQueueJobLeftAlone", func(t *testing.T) {
-		// The first sweep waits for the queue to elect its leader.
-		want := sweeps() + 2
-		deadline := time.Now().Add(15 * time.Second)
-		for sweeps() < want {
-			if time.Now().After(deadline) {
-				t.Fatal("no sweeps ran")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitSweeps(t, ts, 2)
 		if s := state(t, c, id); s != "PROCESSING" {
 			t.Fatalf("a job whose queue job runs is %s after two sweeps; want PROCESSING", s)
 		}
@@ -361,6 +344,105 @@ func TestOrphanedJobEndsFailed(t *testing.T) {
 			t.Errorf("job %s code %v message %q; want FAILED MSS.00000004 %q", *job.State, deref(job.Code), deref(job.Message), worker.OrphanMessage)
 		}
 		if n := logCount(ts, "job failed: its queued work will not run again", id); n != 1 {
+			t.Errorf("the sweep logged the job %d times; want once", n)
+		}
+	})
+}
+
+// queueOf returns the server's queue.
+func queueOf(ts *testServer) *river.Client[*sql.Tx] {
+	return ts.db.(interface{ River() *river.Client[*sql.Tx] }).River()
+}
+
+// waitSweeps waits until n more orphan sweeps have run.
+func waitSweeps(t *testing.T, ts *testServer, n int) {
+	t.Helper()
+	sweeps := func() int {
+		res, err := queueOf(ts).JobList(context.Background(), river.NewJobListParams().
+			Kinds(ttsc.OrphanArgs{}.Kind()).States(rivertype.JobStateCompleted).First(10000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Jobs)
+	}
+	// The first sweep waits for the queue to elect its leader.
+	want := sweeps() + n
+	deadline := time.Now().Add(15 * time.Second)
+	for sweeps() < want {
+		if time.Now().After(deadline) {
+			t.Fatal("no sweeps ran")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestStreamedJobOfDeadProcessEndsFailed covers a process killed
+// mid-stream: its streamed job has no queue job, and before the sweep it
+// stayed PROCESSING for ever. A lone SQLite process serves every stream
+// of its database, so it ends such jobs as it starts; on PostgreSQL
+// other processes may be serving them, so they are left alone until
+// they are older than a live stream can be, and the sweep ends them then.
+func TestStreamedJobOfDeadProcessEndsFailed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var cfg ServeConfig
+	backends(t, &cfg)
+	newStream := func(t *testing.T, db ttsc.JobStore, id string) {
+		t.Helper()
+		j := &ttsc.Job{ID: id, ProjectID: "p1", Type: ttsc.JobWebSocket, VoiceID: voiceID(t, "EN"), Text: "Cut short.",
+			Prosody: ttsc.DefaultProsody(), Format: ttsc.FormatPCM}
+		if err := db.CreateJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.StartJob(ctx, id, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What a process killed mid-stream leaves in the database.
+	db, err := openStore(ctx, cfg.Database, dir, "", storeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newStream(t, db, "before-start")
+	db.Close()
+
+	ts := startServer(t, dir, func(c *ServeConfig) {
+		c.Database = cfg.Database
+		c.orphansEvery = 100 * time.Millisecond
+		c.ShutdownTimeout = time.Second
+	})
+	// checkState checks the state of the job id, and its code and
+	// message when it failed.
+	checkState := func(t *testing.T, id string, want ttsc.JobState) {
+		t.Helper()
+		j, err := ts.db.Job(ctx, "p1", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State != want || want == ttsc.JobFailed && (j.Code != "MSS.00000004" || j.Message != worker.StreamOrphanMessage) {
+			t.Errorf("job %s: %s %q %q; want %s", id, j.State, j.Code, j.Message, want)
+		}
+	}
+	t.Run("OKSoleProcessEndsThemAtStart", func(t *testing.T) {
+		onlyOn(t, "sqlite")
+		checkState(t, "before-start", ttsc.JobFailed)
+	})
+	t.Run("OKSharedDatabaseLeavesRecentOnesAlone", func(t *testing.T) {
+		onlyOn(t, "postgres", "postgres-s3")
+		waitSweeps(t, ts, 2)
+		checkState(t, "before-start", ttsc.JobProcessing)
+	})
+	t.Run("OKSweepEndsThemOnceOlderThanALiveStreamCanBe", func(t *testing.T) {
+		// Left by another process (PostgreSQL) or by a connection this
+		// process no longer serves.
+		newStream(t, ts.db, "while-serving")
+		waitSweeps(t, ts, 1)
+		checkState(t, "while-serving", ttsc.JobProcessing)
+		ts.Clock.Advance(ts.Config.JobTimeout + worker.StreamMargin + time.Second)
+		waitSweeps(t, ts, 2)
+		checkState(t, "before-start", ttsc.JobFailed)
+		checkState(t, "while-serving", ttsc.JobFailed)
+		if n := logCount(ts, "streamed job failed: the process serving its connection ended", "while-serving"); n != 1 {
 			t.Errorf("the sweep logged the job %d times; want once", n)
 		}
 	})

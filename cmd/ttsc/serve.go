@@ -93,7 +93,8 @@ type ServeConfig struct {
 	// orphansEvery is how often the sweep that ends jobs whose queued
 	// work will never run again runs; tests shorten it. Default 1 minute.
 	orphansEvery time.Duration
-	// JobTimeout bounds one attempt of a job. Default 5m.
+	// JobTimeout bounds one attempt of a queued job, and a streamed job
+	// (one START of a WebSocket). Default 5m.
 	JobTimeout time.Duration
 	// RescueAfter is when a job left running by a process that died is
 	// handed to another attempt. Default JobTimeout plus a minute.
@@ -203,7 +204,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.ExternalURLAllow, "external-url-allow", "", "comma-separated hosts (*.example.com, addresses, CIDR ranges) finished files may be uploaded to; empty refuses uploads")
 	fs.DurationVar(&c.CallbackTimeout, "callback-timeout", c.CallbackTimeout, "longest callback or upload request")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long jobs and their files are kept; 0 keeps them for ever")
-	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest attempt of one job")
+	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest attempt of one queued job, and longest streamed job (one WebSocket START)")
 	fs.DurationVar(&c.RescueAfter, "rescue-after", 0, "when a job left running by a process that died is run again (default job-timeout + 1m)")
 	fs.IntVar(&c.CacheMB, "cache-mb", c.CacheMB, "MiB of synthesized audio each process keeps, in files under DATA/cache, to answer identical requests without the engine; 0 switches the cache off")
 	fs.Float64Var(&c.RateSynthesis, "rate-synthesis", c.RateSynthesis, "requests a second each project may create previews and async jobs with (bursts of twice as many); 0: no limit")
@@ -334,8 +335,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	// Status polls read jobs from memory. A lone SQLite process is the
 	// only writer of its jobs and may cache them in any state.
-	jobs := jobcache.New(m.db, jobcache.Config{SoleWriter: !strings.Contains(c.Database, "://") && c.Role == RoleAll, Entries: 1024, Now: m.Now})
+	sole := !strings.Contains(c.Database, "://") && c.Role == RoleAll
+	jobs := jobcache.New(m.db, jobcache.Config{SoleWriter: sole, Entries: 1024, Now: m.Now})
 	m.jobs = jobs
+	if sole {
+		// It also serves every stream of its database: a streamed job
+		// unfinished before it serves was cut by the previous process.
+		o, err := m.orphans()
+		if err == nil {
+			err = o.FailStreams(ctx, m.Now())
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if serveAPI && !strings.Contains(c.Database, "://") {
 		// One embedded database: the first start makes the first project.
 		// A shared database gets its credentials from `ttsc credentials`.
@@ -404,7 +417,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PublicURL:   public,
 		SigningKey:  key,
 		URLExpiry:   c.URLExpiry,
-		Live:        m.db.Ping,
+		// A stream's job is bounded as a queued job's attempt is.
+		StreamTimeout: c.JobTimeout,
+		Live:          m.db.Ping,
 		Ready: func(ctx context.Context) error {
 			if err := m.db.Ping(ctx); err != nil {
 				return err
@@ -485,7 +500,7 @@ func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs tts
 		return err
 	}
 	river.AddWorker(workers, w)
-	ow, err := worker.NewOrphans(worker.OrphansConfig{Jobs: m.jobs, FailureCode: httpapi.FailureCode, Logger: m.logger})
+	ow, err := m.orphans()
 	if err != nil {
 		return err
 	}
@@ -511,6 +526,13 @@ func (m *Main) addWorkers(workers *river.Workers, api *httpapi.Server, blobs tts
 		river.AddWorker(workers, rw)
 	}
 	return nil
+}
+
+// orphans returns the sweep of jobs nothing will run again; it knows
+// how long a live stream's job may last.
+func (m *Main) orphans() (*worker.Orphans, error) {
+	return worker.NewOrphans(worker.OrphansConfig{Jobs: m.jobs, FailureCode: httpapi.FailureCode,
+		StreamTimeout: m.Config.JobTimeout, Now: m.Now, Logger: m.logger})
 }
 
 // Close stops accepting requests, lets running jobs finish within the

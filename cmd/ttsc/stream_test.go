@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/metastudio/v1/model"
 
+	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
 )
 
@@ -170,4 +171,62 @@ func TestStreaming(t *testing.T) {
 			t.Errorf("%d WEBSOCKET jobs, client-a found %v", *list.Count, found)
 		}
 	})
+}
+
+// TestStreamPastItsTimeoutEndsFailed checks the bound the orphan sweep
+// relies on to tell a dead process's streamed jobs from live ones: a
+// START still streaming at --job-timeout ends FAILED.
+func TestStreamPastItsTimeoutEndsFailed(t *testing.T) {
+	ts := startServer(t, "", func(c *ServeConfig) { c.JobTimeout = time.Second })
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/v1/" + ts.Cred.ProjectID + "/ttsc/jobs"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{
+		"X-Auth-Token": {ts.token(t)}, "X-Voice-Asset-Id": {fliteVoice(t)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	// flite reads 3,000 digits for half a minute or more.
+	if err := wsjson.Write(ctx, conn, map[string]any{"command": "START", "text": randomRun(5, 3000, "0123456789")}); err != nil {
+		t.Fatal(err)
+	}
+	// The bound ends the START with an error frame, or, when it cuts a
+	// frame short, with the connection.
+	var errFrame map[string]any
+	for errFrame == nil {
+		typ, b, err := conn.Read(ctx)
+		if err != nil {
+			t.Logf("connection closed: %v", err)
+			break
+		}
+		var f map[string]any
+		if typ == websocket.MessageText && json.Unmarshal(b, &f) == nil && f["type"] == "error" {
+			errFrame = f
+		}
+		if typ == websocket.MessageText && f["type"] == "end" {
+			t.Fatal("the stream ended within its time limit; the test proves nothing")
+		}
+	}
+	const message = "the stream of this text did not end within the time limit of a streamed job (1s)"
+	if errFrame != nil && (errFrame["error_code"] != "MSS.00000004" || !strings.HasPrefix(errFrame["error_msg"].(string), message)) {
+		t.Errorf("error frame %v; want MSS.00000004 %q…", errFrame, message)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		jobs, _, err := ts.db.ListJobs(ctx, ttsc.JobFilter{ProjectID: ts.Cred.ProjectID, Type: ttsc.JobWebSocket})
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("streamed jobs %v, %v; want one", jobs, err)
+		}
+		if j := jobs[0]; j.State.Ended() {
+			if j.State != ttsc.JobFailed || j.Code != "MSS.00000004" || !strings.HasPrefix(j.Message, message) {
+				t.Errorf("job %s %q %q; want FAILED MSS.00000004 %q…", j.State, j.Code, j.Message, message)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job is %s 10 s after its time limit", jobs[0].State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

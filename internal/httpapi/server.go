@@ -60,6 +60,11 @@ type Config struct {
 	Reuse *reuse.Index
 	// Limits are the per-project rate and quota limits.
 	Limits Limits
+	// StreamTimeout bounds a streamed job, one START from its record to
+	// its end: past it the job ends FAILED. The orphan sweep relies on
+	// it to tell the jobs of a dead process from live ones. Default 5
+	// minutes.
+	StreamTimeout time.Duration
 	// Metrics records request counts and latencies; nil records nothing.
 	Metrics *metrics.Metrics
 	// Live reports whether the server's database answers (/healthz);
@@ -82,6 +87,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSkew == 0 {
 		c.MaxSkew = 15 * time.Minute
+	}
+	if c.StreamTimeout <= 0 {
+		c.StreamTimeout = 5 * time.Minute
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -185,6 +186,11 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 	opts, _ := json.Marshal(ttsc.JobOptions{WebSocketJobID: cmd.JobID})
 	j := &ttsc.Job{ID: NewID(), ProjectID: project, Type: ttsc.JobWebSocket, State: ttsc.JobWaiting,
 		VoiceID: voice.ID, Text: text, Prosody: prosody, Format: ttsc.FormatPCM, Options: opts}
+	// The job ends within StreamTimeout, so that the orphan sweep can
+	// tell the unfinished job of a process that died from a live one.
+	// A write cut short by the bound closes the connection.
+	sctx, cancel := context.WithTimeout(ctx, s.cfg.StreamTimeout)
+	defer cancel()
 	// The job is recorded while the engine reads the first segment; no
 	// audio is sent before the record is made.
 	done := make(chan error, 1)
@@ -198,13 +204,13 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 	recorded := sync.OnceValue(func() error { return <-done })
 	var samples int64
 	rate := 0
-	err = speech.Reader{Engine: s.cfg.Engine, Metrics: s.cfg.Metrics}.Speak(ctx, voice, prosody, prep, func(i int, sp *ttsc.Speech) error {
+	err = speech.Reader{Engine: s.cfg.Engine, Metrics: s.cfg.Metrics}.Speak(sctx, voice, prosody, prep, func(i int, sp *ttsc.Speech) error {
 		if rate == 0 {
 			if err := recorded(); err != nil {
 				return err
 			}
 			rate = sp.SampleRate
-			if err := wsjson.Write(ctx, conn, streamFrame{Type: "start", JobID: j.ID, ClientJobID: cmd.JobID,
+			if err := wsjson.Write(sctx, conn, streamFrame{Type: "start", JobID: j.ID, ClientJobID: cmd.JobID,
 				SampleRate: rate, Channels: 1, Format: "pcm_s16le"}); err != nil {
 				return err
 			}
@@ -214,7 +220,7 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 			a, b := prep.Original(seg.Start+wd.TextStart, false), prep.Original(seg.Start+wd.TextEnd, true)
 			ca, cb := utf8.RuneCountInString(prep.Display[:a]), utf8.RuneCountInString(prep.Display[:b])
 			ms := (samples + int64(wd.Sample)) * 1000 / int64(rate)
-			if err := wsjson.Write(ctx, conn, streamFrame{Type: "word", JobID: j.ID, Text: prep.Display[a:b],
+			if err := wsjson.Write(sctx, conn, streamFrame{Type: "word", JobID: j.ID, Text: prep.Display[a:b],
 				BeginChar: &ca, EndChar: &cb, BeginMs: &ms}); err != nil {
 				return err
 			}
@@ -225,7 +231,7 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 		pcm := audio.AppendPCM(nil, sp.Samples)
 		for len(pcm) > 0 {
 			n := min(len(pcm), 32<<10)
-			if err := conn.Write(ctx, websocket.MessageBinary, pcm[:n]); err != nil {
+			if err := conn.Write(sctx, websocket.MessageBinary, pcm[:n]); err != nil {
 				return err
 			}
 			pcm = pcm[n:]
@@ -234,6 +240,11 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 	})
 	if recErr := recorded(); recErr != nil {
 		return s.streamError(ctx, conn, "", cmd.JobID, recErr)
+	}
+	if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		err = &ttsc.Error{Code: ttsc.ESYNTHESIS, Err: err, Message: fmt.Sprintf("the stream of this text did not end within "+
+			"the time limit of a streamed job (%s): the client took its audio too slowly, or the engines were too busy; "+
+			"send a long text as several START commands", s.cfg.StreamTimeout)}
 	}
 	end := context.WithoutCancel(ctx)
 	if err != nil {

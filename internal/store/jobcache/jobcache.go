@@ -166,6 +166,16 @@ func (s *Store) FailOrphans(ctx context.Context, code, message string, limit int
 	return ids, err
 }
 
+// FailStaleStreams ends the streamed jobs of dead connections and drops
+// their cached copies.
+func (s *Store) FailStaleStreams(ctx context.Context, before time.Time, code, message string, limit int) ([]string, error) {
+	ids, err := s.JobStore.FailStaleStreams(ctx, before, code, message, limit)
+	for _, id := range ids {
+		s.written(id)
+	}
+	return ids, err
+}
+
 // DeleteJob deletes the job and drops its cached copy.
 func (s *Store) DeleteJob(ctx context.Context, id string) error {
 	defer s.written(id)

@@ -48,6 +48,9 @@ func (c cached) EndJob(ctx context.Context, id string, s ttsc.JobState, code, ms
 func (c cached) FailOrphans(ctx context.Context, code, msg string, n int) ([]string, error) {
 	return c.Store.FailOrphans(ctx, code, msg, n)
 }
+func (c cached) FailStaleStreams(ctx context.Context, before time.Time, code, msg string, n int) ([]string, error) {
+	return c.Store.FailStaleStreams(ctx, before, code, msg, n)
+}
 func (c cached) ExpiredJobs(ctx context.Context, before time.Time, n int) ([]*ttsc.Job, error) {
 	return c.Store.ExpiredJobs(ctx, before, n)
 }

@@ -412,12 +412,35 @@ var liveSynthesis = fmt.Sprintf(`SELECT args ->> 'job_id' FROM river_job
 func (db *DB) FailOrphans(ctx context.Context, code, message string, limit int) (ids []string, err error) {
 	ctx, end := db.begin(ctx, "FailOrphans", &err)
 	defer end()
-	candidates, err := db.orphans(ctx, limit)
+	candidates, err := db.jobIDs(ctx, `SELECT id FROM jobs WHERE `+unfinished+` AND type <> ?
+		AND id NOT IN (`+liveSynthesis+`) ORDER BY created_at LIMIT ?`, string(ttsc.JobWebSocket), limit)
 	if err != nil {
 		return nil, err
 	}
+	return db.failEach(ctx, candidates, code, message, true)
+}
+
+// FailStaleStreams ends FAILED up to limit unfinished streamed jobs
+// created before before, oldest first. The candidates are read without
+// a lock through the index jobs_unfinished; each is then ended in a
+// transaction of its own, and only if it is still unfinished.
+func (db *DB) FailStaleStreams(ctx context.Context, before time.Time, code, message string, limit int) (ids []string, err error) {
+	ctx, end := db.begin(ctx, "FailStaleStreams", &err)
+	defer end()
+	candidates, err := db.jobIDs(ctx, `SELECT id FROM jobs WHERE `+unfinished+` AND created_at < ? AND type = ?
+		ORDER BY created_at LIMIT ?`, ms(before), string(ttsc.JobWebSocket), limit)
+	if err != nil {
+		return nil, err
+	}
+	return db.failEach(ctx, candidates, code, message, false)
+}
+
+// failEach ends FAILED each of the candidates that is still unfinished
+// (and, when orphaned, still without a live queue job), each in a
+// transaction of its own, and returns the IDs of those it ended.
+func (db *DB) failEach(ctx context.Context, candidates []string, code, message string, orphaned bool) (ids []string, err error) {
 	for _, id := range candidates {
-		ended, err := db.endJob(ctx, id, ttsc.JobFailed, code, message, true)
+		ended, err := db.endJob(ctx, id, ttsc.JobFailed, code, message, orphaned)
 		switch {
 		case ttsc.ErrorCode(err) == ttsc.ENOTFOUND:
 			// Deleted meanwhile (retention).
@@ -430,11 +453,9 @@ func (db *DB) FailOrphans(ctx context.Context, code, message string, limit int) 
 	return ids, nil
 }
 
-// orphans returns the IDs of up to limit unfinished jobs without a live
-// queue job, oldest first.
-func (db *DB) orphans(ctx context.Context, limit int) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id FROM jobs WHERE `+unfinished+` AND type <> ?
-		AND id NOT IN (`+liveSynthesis+`) ORDER BY created_at LIMIT ?`, string(ttsc.JobWebSocket), limit)
+// jobIDs returns the job IDs query selects from the read pool.
+func (db *DB) jobIDs(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

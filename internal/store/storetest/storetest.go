@@ -669,6 +669,80 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			})
 		}
 	})
+	t.Run("FailStaleStreams", func(t *testing.T) {
+		const code, message = "MSS.00000004", "its connection's process ended"
+		// The sweep's cut-off is an hour after the jobs' creation (they
+		// are old) or an hour before it (they are recent): far enough
+		// that the test needs no clock of the store's.
+		const old, recent = time.Hour, -time.Hour
+		for _, test := range []struct {
+			name string
+			typ  ttsc.JobType
+			// started moves the job to PROCESSING first, ended on to
+			// SUCCEED.
+			started, ended bool
+			// cutoff is the sweep's cut-off, from now.
+			cutoff time.Duration
+			// swept says the sweep ends the job FAILED.
+			swept bool
+		}{
+			{"OKOldUnfinishedStreamEndsFailed", ttsc.JobWebSocket, true, false, old, true},
+			{"OKOldWaitingStreamEndsFailed", ttsc.JobWebSocket, false, false, old, true},
+			{"OKRecentStreamLeftAlone", ttsc.JobWebSocket, true, false, recent, false},
+			{"OKEndedStreamLeftAlone", ttsc.JobWebSocket, true, true, old, false},
+			{"OKQueuedJobLeftAlone", ttsc.JobAsync, true, false, old, false},
+		} {
+			t.Run(test.name, func(t *testing.T) {
+				s := open(t)
+				if err := s.CreateJob(ctx, newJob("p1", "j1", test.typ)); err != nil {
+					t.Fatal(err)
+				}
+				if test.started {
+					if _, err := s.StartJob(ctx, "j1", 2); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if test.ended {
+					if err := s.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", ""); err != nil {
+						t.Fatal(err)
+					}
+				}
+				before, err := s.Job(ctx, "p1", "j1") // a cache keeps it
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids, err := s.FailStaleStreams(ctx, time.Now().Add(test.cutoff), code, message, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Job(ctx, "p1", "j1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !test.swept {
+					if len(ids) != 0 {
+						t.Errorf("FailStaleStreams = %v; want none", ids)
+					}
+					if diff := cmp.Diff(before, got); diff != "" {
+						t.Errorf("the sweep changed the job (-before +after):\n%s", diff)
+					}
+					return
+				}
+				if diff := cmp.Diff([]string{"j1"}, ids); diff != "" {
+					t.Errorf("FailStaleStreams (-want +got):\n%s", diff)
+				}
+				if got.State != ttsc.JobFailed || got.Code != code || got.Message != message || got.EndedAt.IsZero() {
+					t.Errorf("swept job: %s %q %q ended %v; want FAILED %q %q with an end time", got.State, got.Code, got.Message, got.EndedAt, code, message)
+				}
+				if again, err := s.FailStaleStreams(ctx, time.Now().Add(test.cutoff), "other", "other", 10); err != nil || len(again) != 0 {
+					t.Errorf("a second sweep = %v, %v; want nothing to end", again, err)
+				}
+				if after, err := s.Job(ctx, "p1", "j1"); err != nil || after.Code != code || after.Message != message {
+					t.Errorf("after a second sweep: %+v, %v; want the first sweep's code and message", after, err)
+				}
+			})
+		}
+	})
 	t.Run("OKFailOrphansInBatchesWithCallbacks", func(t *testing.T) {
 		s := open(t)
 		for i := range 3 {
