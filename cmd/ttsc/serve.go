@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/auth"
@@ -315,9 +316,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	var periodic []*river.PeriodicJob
 	if work {
 		workers = river.NewWorkers()
-		periodic = append(periodic, worker.OrphansPeriodic(cmp.Or(c.orphansEvery, time.Minute)))
+		periodic = append(periodic, sweep(ttsc.OrphanArgs{}, cmp.Or(c.orphansEvery, time.Minute)))
 		if c.Retention > 0 {
-			periodic = append(periodic, retention.Periodic(cmp.Or(c.retentionEvery, 10*time.Minute)))
+			periodic = append(periodic, sweep(ttsc.RetentionArgs{}, cmp.Or(c.retentionEvery, 10*time.Minute)))
 		}
 	}
 	m.db, err = openStore(ctx, c.Database, c.Data, c.SecretsKeyFile, storeOptions{
@@ -650,4 +651,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		m.done <- err
 	}
 	return m.Close()
+}
+
+// sweep is the periodic job that queues a sweep with args every interval
+// and once when the queue starts; with several processes, only the
+// queue's leader schedules it. One sweep at a time: a sweep still queued
+// makes another pointless.
+func sweep(args river.JobArgs, interval time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+			}}}
+		},
+		&river.PeriodicJobOpts{RunOnStart: true})
 }

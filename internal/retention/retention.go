@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/openttsc/ttsc"
 )
@@ -48,21 +47,6 @@ func New(cfg Config) (*Worker, error) {
 		cfg.Logger = slog.Default()
 	}
 	return &Worker{cfg: cfg}, nil
-}
-
-// Periodic returns the periodic job that runs the sweep every interval
-// and once when the queue starts.
-func Periodic(interval time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) {
-			// One sweep at a time: a sweep still queued makes another
-			// pointless.
-			return ttsc.RetentionArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-			}}}
-		},
-		&river.PeriodicJobOpts{RunOnStart: true})
 }
 
 // Work deletes every job created before the retention period, in

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/openttsc/ttsc"
 )
@@ -81,22 +80,6 @@ func NewOrphans(cfg OrphansConfig) (*Orphans, error) {
 		cfg.Logger = slog.Default()
 	}
 	return &Orphans{cfg: cfg}, nil
-}
-
-// OrphansPeriodic returns the periodic job that runs the sweep every
-// interval and once when the queue starts. With several processes, only
-// the queue's leader schedules it.
-func OrphansPeriodic(interval time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) {
-			// One sweep at a time: a sweep still queued makes another
-			// pointless.
-			return ttsc.OrphanArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-			}}}
-		},
-		&river.PeriodicJobOpts{RunOnStart: true})
 }
 
 // Work ends FAILED, in batches, every job whose queued work will not

@@ -591,7 +591,6 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 	t.Run("FailOrphans", func(t *testing.T) {
-		const code, message = "MSS.00000004", "its queued work will not run again"
 		queueState := func(state rivertype.JobState) func(t *testing.T, s Store) {
 			return func(t *testing.T, s Store) { SetQueueState(t, s.River(), "j1", state) }
 		}
@@ -637,40 +636,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ids, err := s.FailOrphans(ctx, code, message, 10)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := s.Job(ctx, "p1", "j1")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !test.ended {
-					if len(ids) != 0 {
-						t.Errorf("FailOrphans = %v; want none", ids)
-					}
-					if diff := cmp.Diff(before, got); diff != "" {
-						t.Errorf("the sweep changed the job (-before +after):\n%s", diff)
-					}
-					return
-				}
-				if diff := cmp.Diff([]string{"j1"}, ids); diff != "" {
-					t.Errorf("FailOrphans (-want +got):\n%s", diff)
-				}
-				if got.State != ttsc.JobFailed || got.Code != code || got.Message != message || got.EndedAt.IsZero() {
-					t.Errorf("swept job: %s %q %q ended %v; want FAILED %q %q with an end time", got.State, got.Code, got.Message, got.EndedAt, code, message)
-				}
-				if again, err := s.FailOrphans(ctx, "other", "other", 10); err != nil || len(again) != 0 {
-					t.Errorf("a second sweep = %v, %v; want nothing to end", again, err)
-				}
-				if after, err := s.Job(ctx, "p1", "j1"); err != nil || after.Code != code || after.Message != message {
-					t.Errorf("after a second sweep: %+v, %v; want the first sweep's code and message", after, err)
-				}
+				checkSweep(t, s, before, test.ended, "FailOrphans", func(code, message string) ([]string, error) {
+					return s.FailOrphans(ctx, code, message, 10)
+				})
 			})
 		}
 	})
 	t.Run("FailStaleStreams", func(t *testing.T) {
-		const code, message = "MSS.00000004", "its connection's process ended"
 		// The sweep's cut-off is an hour after the jobs' creation (they
 		// are old) or an hour before it (they are recent): far enough
 		// that the test needs no clock of the store's.
@@ -711,35 +683,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ids, err := s.FailStaleStreams(ctx, time.Now().Add(test.cutoff), code, message, 10)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := s.Job(ctx, "p1", "j1")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !test.swept {
-					if len(ids) != 0 {
-						t.Errorf("FailStaleStreams = %v; want none", ids)
-					}
-					if diff := cmp.Diff(before, got); diff != "" {
-						t.Errorf("the sweep changed the job (-before +after):\n%s", diff)
-					}
-					return
-				}
-				if diff := cmp.Diff([]string{"j1"}, ids); diff != "" {
-					t.Errorf("FailStaleStreams (-want +got):\n%s", diff)
-				}
-				if got.State != ttsc.JobFailed || got.Code != code || got.Message != message || got.EndedAt.IsZero() {
-					t.Errorf("swept job: %s %q %q ended %v; want FAILED %q %q with an end time", got.State, got.Code, got.Message, got.EndedAt, code, message)
-				}
-				if again, err := s.FailStaleStreams(ctx, time.Now().Add(test.cutoff), "other", "other", 10); err != nil || len(again) != 0 {
-					t.Errorf("a second sweep = %v, %v; want nothing to end", again, err)
-				}
-				if after, err := s.Job(ctx, "p1", "j1"); err != nil || after.Code != code || after.Message != message {
-					t.Errorf("after a second sweep: %+v, %v; want the first sweep's code and message", after, err)
-				}
+				checkSweep(t, s, before, test.swept, "FailStaleStreams", func(code, message string) ([]string, error) {
+					return s.FailStaleStreams(ctx, time.Now().Add(test.cutoff), code, message, 10)
+				})
 			})
 		}
 	})
@@ -916,4 +862,43 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			t.Errorf("a millisecond before expiry: %v", err)
 		}
 	})
+}
+
+// checkSweep runs sweep, named name, on a store whose job j1 of project
+// p1 read before before it; swept says the sweep must end it FAILED with
+// the code and message it is given, else leave it as it was. A second
+// sweep must change nothing.
+func checkSweep(t *testing.T, s Store, before *ttsc.Job, swept bool, name string, sweep func(code, message string) ([]string, error)) {
+	t.Helper()
+	ctx := context.Background()
+	const code, message = "MSS.00000004", "swept"
+	ids, err := sweep(code, message)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Job(ctx, "p1", "j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !swept {
+		if len(ids) != 0 {
+			t.Errorf("%s = %v; want none", name, ids)
+		}
+		if diff := cmp.Diff(before, got); diff != "" {
+			t.Errorf("the sweep changed the job (-before +after):\n%s", diff)
+		}
+		return
+	}
+	if diff := cmp.Diff([]string{"j1"}, ids); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+	if got.State != ttsc.JobFailed || got.Code != code || got.Message != message || got.EndedAt.IsZero() {
+		t.Errorf("swept job: %s %q %q ended %v; want FAILED %q %q with an end time", got.State, got.Code, got.Message, got.EndedAt, code, message)
+	}
+	if again, err := sweep("other", "other"); err != nil || len(again) != 0 {
+		t.Errorf("a second sweep = %v, %v; want nothing to end", again, err)
+	}
+	if after, err := s.Job(ctx, "p1", "j1"); err != nil || after.Code != code || after.Message != message {
+		t.Errorf("after a second sweep: %+v, %v; want the first sweep's code and message", after, err)
+	}
 }
