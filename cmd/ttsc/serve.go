@@ -146,6 +146,7 @@ type Main struct {
 	engine  ttsc.Engine // the pool, behind the result cache
 	pool    *pool.Pool
 	cache   *cache.Engine // nil when switched off
+	api     *httpapi.Server
 	http    *http.Server
 	done    chan error
 }
@@ -193,7 +194,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.EngineMemoryMB, "engine-memory-mb", c.EngineMemoryMB, "memory (MiB of heap) each engine host may use before it is ended and replaced")
 	fs.DurationVar(&c.SegmentTimeout, "segment-timeout", c.SegmentTimeout, "longest synthesis of one segment before its engine host is replaced")
 	fs.DurationVar(&c.URLExpiry, "url-expiry", c.URLExpiry, "validity of download URLs")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for running jobs")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for running jobs and for streams to finish their current text")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "least important log level: debug, info, warn or error")
 	fs.StringVar(&c.Database, "database", "", databaseHelp)
@@ -447,6 +448,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ln.Close()
 		return err
 	}
+	m.api = api
 	handler := http.NewServeMux()
 	// /metrics on the same address as the API: keep it from the public
 	// at the load balancer (docs/deploy.md).
@@ -549,6 +551,16 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.http = nil
+	}
+	if m.api != nil {
+		// Streams outlive the HTTP server's Shutdown: each finishes the
+		// text it is reading, within the same timeout. A stream cut
+		// short leaves a job that the next start or the orphan sweep
+		// ends.
+		if err := m.api.DrainStreams(ctx); err != nil {
+			m.logger.Warn("streams still open at the shutdown timeout are cut", "err", err)
+		}
+		m.api = nil
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Stop(ctx))

@@ -230,3 +230,75 @@ func TestStreamPastItsTimeoutEndsFailed(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestShutdownFinishesStreams stops the server while one stream reads a
+// long text and another waits for its next: the busy one gets the whole
+// text and its end frame before its connection closes, the idle one is
+// closed at once, both with StatusGoingAway, and the text's job is
+// recorded SUCCEED (a restart would end it FAILED otherwise).
+func TestShutdownFinishesStreams(t *testing.T) {
+	dir := t.TempDir()
+	ts := startServer(t, dir)
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/v1/" + ts.Cred.ProjectID + "/ttsc/jobs"
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dial := func() *websocket.Conn {
+		conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{
+			"X-Auth-Token": {ts.token(t)}, "X-Voice-Asset-Id": {voiceID(t, "EN")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadLimit(16 << 20)
+		t.Cleanup(func() { conn.CloseNow() })
+		return conn
+	}
+	busy, idle := dial(), dial()
+	// About three minutes of audio: more than the connection's buffers
+	// hold, so the server is still sending it while it shuts down.
+	text := longText(3000)
+	if err := wsjson.Write(ctx, busy, map[string]any{"command": "START", "text": text}); err != nil {
+		t.Fatal(err)
+	}
+	// The drain begins while the text is being sent: its audio fills the
+	// connection's buffers long before the last of it is read.
+	time.Sleep(200 * time.Millisecond)
+	closed := make(chan error, 1)
+	go func() { closed <- ts.Close() }()
+	time.Sleep(200 * time.Millisecond)
+
+	t.Run("OKIdleStreamClosedGoingAway", func(t *testing.T) {
+		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		_, _, err := idle.Read(rctx)
+		if st := websocket.CloseStatus(err); st != websocket.StatusGoingAway {
+			t.Errorf("idle stream: %v (status %v), want StatusGoingAway", err, st)
+		}
+	})
+	t.Run("OKBusyStreamEndsItsTextThenGoingAway", func(t *testing.T) {
+		r := readStream(t, ctx, busy)
+		if r.errFrame != nil || r.end == nil {
+			t.Fatalf("busy stream ended with %v, want its end frame", r.errFrame)
+		}
+		if d := int64(r.end["duration_ms"].(float64)); d != int64(len(r.pcm))*1000/int64(r.start["sample_rate"].(float64)) {
+			t.Errorf("end frame says %d ms, %d samples came", d, len(r.pcm))
+		}
+		_, _, err := busy.Read(ctx)
+		if st := websocket.CloseStatus(err); st != websocket.StatusGoingAway {
+			t.Errorf("after its text: %v (status %v), want StatusGoingAway", err, st)
+		}
+	})
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	t.Run("OKJobRecordedSucceed", func(t *testing.T) {
+		cred := ts.Cred
+		ts2 := startServer(t, dir, func(c *ServeConfig) { c.Database, c.Blob = ts.Config.Database, ts.Config.Blob })
+		jobs, _, err := ts2.db.ListJobs(ctx, ttsc.JobFilter{ProjectID: cred.ProjectID, Type: ttsc.JobWebSocket})
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("streamed jobs %v, %v; want one", jobs, err)
+		}
+		if j := jobs[0]; j.State != ttsc.JobSucceeded {
+			t.Errorf("streamed job %s %q %q; want SUCCEED", j.State, j.Code, j.Message)
+		}
+	})
+}

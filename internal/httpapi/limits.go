@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -139,16 +140,52 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 type streams struct {
 	max, perProject int
 
-	mu    sync.Mutex
-	total int
-	by    map[string]int
+	mu       sync.Mutex
+	total    int
+	by       map[string]int
+	draining chan struct{} // closed by drain
+	idle     chan struct{} // closed when draining and total reaches 0
 }
 
-// acquire takes a stream slot for project, or returns ETOOMANY.
+// drain has every stream close once its current text is read, and
+// waits until none is open or ctx ends.
+func (s *streams) drain(ctx context.Context) error {
+	s.mu.Lock()
+	select {
+	case <-s.draining:
+	default:
+		close(s.draining)
+		if s.total == 0 {
+			close(s.idle)
+		}
+	}
+	s.mu.Unlock()
+	select {
+	case <-s.idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// isDraining says whether drain has begun; s.mu is held.
+func (s *streams) isDraining() bool {
+	select {
+	case <-s.draining:
+		return true
+	default:
+		return false
+	}
+}
+
+// acquire takes a stream slot for project, or returns ETOOMANY (or
+// EUNAVAILABLE once draining).
 func (s *streams) acquire(project string) (release func(), err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
+	case s.isDraining():
+		return nil, &retryError{time.Second, ttsc.Errorf(ttsc.EUNAVAILABLE, "this server is shutting down; connect again")}
 	case s.total >= s.max:
 		return nil, &retryError{time.Second, ttsc.Errorf(ttsc.ETOOMANY, "this server holds its limit of %d streams; retry later", s.max)}
 	case s.by[project] >= s.perProject:
@@ -162,6 +199,13 @@ func (s *streams) acquire(project string) (release func(), err error) {
 		s.total--
 		if s.by[project]--; s.by[project] <= 0 {
 			delete(s.by, project)
+		}
+		select {
+		case <-s.draining:
+			if s.total == 0 {
+				close(s.idle)
+			}
+		default:
 		}
 	}, nil
 }

@@ -140,7 +140,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		mux:     http.NewServeMux(),
 		limiter: newLimiter(cfg.Limits.Rates),
-		streams: &streams{max: cfg.Limits.MaxStreams, perProject: cfg.Limits.MaxStreamsPerProject, by: map[string]int{}},
+		streams: &streams{max: cfg.Limits.MaxStreams, perProject: cfg.Limits.MaxStreamsPerProject, by: map[string]int{},
+			draining: make(chan struct{}), idle: make(chan struct{})},
 		// A deleted access key stops working within 5 seconds.
 		verifier: &auth.Verifier{Credentials: &auth.CachedCredentials{Lookup: cfg.Credentials, TTL: 5 * time.Second, Now: cfg.Now},
 			Now: cfg.Now, MaxSkew: cfg.MaxSkew},
@@ -257,6 +258,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// DrainStreams refuses new WebSocket streams, closes the open ones as
+// soon as the text each is reading is read (with StatusGoingAway), and
+// waits until none is open or ctx ends. An HTTP server's Shutdown does
+// not wait for streams: call this after it.
+func (s *Server) DrainStreams(ctx context.Context) error {
+	return s.streams.drain(ctx)
+}
 
 // ServeHTTP gives every request an ID, echoed in X-Request-Id.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -95,6 +95,8 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 	conn.SetReadLimit(maxStreamMessage)
 	log := s.logger(r).With("voice", voice.ID)
 	ctx := r.Context()
+	turn := s.shutdownTurns(conn)
+	defer turn.done()
 	for {
 		var cmd streamCommand
 		if err := wsjson.Read(ctx, conn, &cmd); err != nil {
@@ -122,8 +124,17 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 				}
 				continue
 			}
-			if err := s.streamText(ctx, conn, project, voice, cmd); err != nil {
+			if !turn.begin() {
+				return nil // the server is shutting down
+			}
+			err := s.streamText(ctx, conn, project, voice, cmd)
+			closing := turn.end()
+			if err != nil {
 				log.Info("stream closed", "err", err)
+				return nil
+			}
+			if closing {
+				conn.Close(websocket.StatusGoingAway, shuttingDown)
 				return nil
 			}
 		default:
@@ -131,6 +142,58 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 }
+
+// shuttingDown is the reason a stream gets when the server shuts down.
+const shuttingDown = "the server is shutting down; connect again"
+
+// streamTurns lets a server that shuts down close a stream between
+// texts, never in the middle of one.
+type streamTurns struct {
+	stop chan struct{}
+
+	mu            sync.Mutex
+	busy, closing bool
+}
+
+// shutdownTurns watches for the server's drain: an idle conn is closed
+// at once, a busy one once its text is read (end says so).
+func (s *Server) shutdownTurns(conn *websocket.Conn) *streamTurns {
+	t := &streamTurns{stop: make(chan struct{})}
+	go func() {
+		select {
+		case <-s.streams.draining:
+		case <-t.stop:
+			return
+		}
+		t.mu.Lock()
+		t.closing = true
+		idle := !t.busy
+		t.mu.Unlock()
+		if idle {
+			conn.Close(websocket.StatusGoingAway, shuttingDown)
+		}
+	}()
+	return t
+}
+
+// begin starts reading a text, unless the stream is closing.
+func (t *streamTurns) begin() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.busy = !t.closing
+	return t.busy
+}
+
+// end ends reading a text and says whether the stream must now close.
+func (t *streamTurns) end() (closing bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.busy = false
+	return t.closing
+}
+
+// done stops watching.
+func (t *streamTurns) done() { close(t.stop) }
 
 // streamAuth accepts an X-Auth-Token header or a once_code query
 // parameter, which is consumed.
