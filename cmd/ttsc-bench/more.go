@@ -48,23 +48,81 @@ func (s *server) watchRSS() func() int64 {
 // treeRSS is the resident memory of pid and its children, from /proc.
 func treeRSS(pid int) int64 {
 	total := rss(pid)
+	for _, child := range children(pid) {
+		total += rss(child)
+	}
+	return total
+}
+
+// children are the processes whose parent is pid, from /proc.
+func children(pid int) []int {
+	var out []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		child, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Fields after the command's closing parenthesis: state ppid …
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			total += rss(child)
+		if f := statFields(child); len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, child)
 		}
 	}
-	return total
+	return out
+}
+
+// statFields are the fields of /proc/PID/stat after the command's
+// closing parenthesis (state, ppid, …), or none.
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+}
+
+// clockTick is the unit of CPU times in /proc (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// cpuTime is the CPU time pid has used, user and system, from /proc.
+func cpuTime(pid int) time.Duration {
+	f := statFields(pid)
+	if len(f) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseInt(f[11], 10, 64)
+	sys, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(user+sys) * clockTick
+}
+
+// cpuShare is how many CPUs the server process, its engine hosts and
+// this process (the load generator) kept busy over a measurement.
+type cpuShare struct{ server, engines, client float64 }
+
+func (c cpuShare) String() string {
+	return fmt.Sprintf("the engine hosts kept %.2f CPUs busy, the server %.2f and the load generator %.2f", c.engines, c.server, c.client)
+}
+
+// watchCPU starts measuring the CPU time of the server, its engine hosts
+// and this process; the returned function ends the measurement. Engine
+// hosts replaced meanwhile are not counted.
+func (s *server) watchCPU() func() cpuShare {
+	pid := s.procs[0].Process.Pid
+	hosts := func() (d time.Duration) {
+		for _, c := range children(pid) {
+			d += cpuTime(c)
+		}
+		return d
+	}
+	self := os.Getpid()
+	start, server, engines, client := time.Now(), cpuTime(pid), hosts(), cpuTime(self)
+	return func() cpuShare {
+		wall := time.Since(start).Seconds()
+		return cpuShare{
+			server:  (cpuTime(pid) - server).Seconds() / wall,
+			engines: (hosts() - engines).Seconds() / wall,
+			client:  (cpuTime(self) - client).Seconds() / wall,
+		}
+	}
 }
 
 func rss(pid int) int64 {
