@@ -122,16 +122,14 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 
 	// (d) Preview latency, created → complete, 100 characters, idle.
 	short := english[:100]
-	lat, err := srv.previewLatency(espeak.ID, short, samples)
+	lat, err := srv.previewLatency(espeak.ID, same(short), samples)
 	if err != nil {
 		return err
 	}
 	figs = append(figs, figure{
-		Name:   "Preview latency, 100 characters, idle (created → complete, espeak-ng)",
-		Value:  fmt.Sprintf("p50 %s, p90 %s, p99 %s (n=%d)", ms(pct(lat, 50)), ms(pct(lat, 90)), ms(pct(lat, 99)), len(lat)),
-		Target: "p50 ≤ 15 ms, p99 ≤ 50 ms",
-		Note:   "one preview at a time; the client polls every millisecond",
-		Missed: pct(lat, 50) > 15*time.Millisecond || pct(lat, 99) > 50*time.Millisecond,
+		Name:  "Preview latency, 100 characters, idle, result cache off (created → complete, espeak-ng)",
+		Value: fmt.Sprintf("p50 %s, p90 %s, p99 %s (n=%d)", ms(pct(lat, 50)), ms(pct(lat, 90)), ms(pct(lat, 99)), len(lat)),
+		Note:  "one preview at a time; the client polls every millisecond; for comparison with the default settings, measured below against the target",
 	})
 
 	// (b) End-to-end throughput of 1,000-character previews.
@@ -250,7 +248,20 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 		return err
 	}
 	defer cached.stop()
-	hit, err := cached.previewLatency(espeak.ID, short, samples)
+	// (d) again with the default settings, every text new: the server
+	// starts reading a preview's first segment while it is queued.
+	fresh, err := cached.previewLatency(espeak.ID, numbered(short), samples)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{
+		Name:   "Preview latency, 100 characters, idle, default settings (created → complete, espeak-ng)",
+		Value:  fmt.Sprintf("p50 %s, p90 %s, p99 %s (n=%d)", ms(pct(fresh, 50)), ms(pct(fresh, 90)), ms(pct(fresh, 99)), len(fresh)),
+		Target: "p50 ≤ 15 ms, p99 ≤ 50 ms",
+		Note:   "one preview at a time, each of a text not read before; the client polls every millisecond",
+		Missed: pct(fresh, 50) > 15*time.Millisecond || pct(fresh, 99) > 50*time.Millisecond,
+	})
+	hit, err := cached.previewLatency(espeak.ID, same(short), samples)
 	if err != nil {
 		return err
 	}
@@ -627,15 +638,31 @@ func (s *server) async(voice, text string, poll time.Duration) (time.Duration, e
 	})
 }
 
-func (s *server) previewLatency(voice, text string, n int) ([]time.Duration, error) {
+// same gives text every time.
+func same(text string) func() string { return func() string { return text } }
+
+// numbered gives text with a new number in front each time, as long as
+// text.
+func numbered(text string) func() string {
+	n := 0
+	return func() string {
+		n++
+		s := []rune(fmt.Sprintf("%d. %s", n, text))
+		return string(s[:utf8.RuneCountInString(text)])
+	}
+}
+
+// previewLatency times n previews, one at a time, of the texts next
+// gives, after five to warm up.
+func (s *server) previewLatency(voice string, next func() string, n int) ([]time.Duration, error) {
 	for range 5 { // warm up
-		if _, err := s.preview(voice, text, time.Millisecond); err != nil {
+		if _, err := s.preview(voice, next(), time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
 	var out []time.Duration
 	for range n {
-		d, err := s.preview(voice, text, time.Millisecond)
+		d, err := s.preview(voice, next(), time.Millisecond)
 		if err != nil {
 			return nil, err
 		}

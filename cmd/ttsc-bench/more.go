@@ -181,9 +181,14 @@ func cliBaseline(text string, n int, d time.Duration) (float64, error) {
 }
 
 // latencyUnderLoad times n previews while others start at rate per
-// second in the background.
+// second in the background. At most maxBackground run at once: a start
+// that finds them all running is skipped, so that a server slower for a
+// moment than the rate does not drown in a backlog whose polls then slow
+// it further.
 func (s *server) latencyUnderLoad(voice, text string, n int, rate float64) ([]time.Duration, error) {
+	const maxBackground = 64
 	stop := make(chan struct{})
+	slots := make(chan struct{}, maxBackground)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -195,16 +200,22 @@ func (s *server) latencyUnderLoad(voice, text string, n int, rate float64) ([]ti
 			case <-stop:
 				return
 			case <-t.C:
+				select {
+				case slots <- struct{}{}:
+				default:
+					continue // all running: skip this start
+				}
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					defer func() { <-slots }()
 					s.preview(voice, text, 20*time.Millisecond)
 				}()
 			}
 		}
 	}()
 	time.Sleep(time.Second) // reach the steady state
-	out, err := s.previewLatency(voice, text, n)
+	out, err := s.previewLatency(voice, same(text), n)
 	close(stop)
 	wg.Wait()
 	return out, err

@@ -394,6 +394,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.reuse = reuse.New(4096, ttl)
 		m.metrics.CacheFill("previews", m.reuse.Fill)
 	}
+	// A lone process reads a new preview's first segment while it is
+	// queued; its worker joins that read through the result cache.
+	var engineIdle func() bool
+	if serveAPI && work && m.cache != nil {
+		engineIdle = m.pool.Idle
+	}
 	rateOf := func(perSecond float64) httpapi.Rate {
 		return httpapi.Rate{PerSecond: perSecond, Burst: int(2*perSecond) + 1}
 	}
@@ -410,6 +416,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		},
 		Metrics:     m.metrics,
 		Reuse:       m.reuse,
+		EngineIdle:  engineIdle,
 		Engine:      m.engine,
 		Jobs:        m.jobs,
 		Credentials: m.db,

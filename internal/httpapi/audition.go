@@ -96,7 +96,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, j *ttsc.Job, 
 	if j.Options, err = json.Marshal(opts); err != nil {
 		return err
 	}
-	stored, err := s.fromStored(r.Context(), j, opts)
+	stored, err := s.preparePreview(r.Context(), j, opts)
 	if err != nil {
 		return err
 	}
@@ -110,12 +110,11 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, j *ttsc.Job, 
 	return writeJSON(w, http.StatusOK, jobIDResponse{JobID: j.ID})
 }
 
-// fromStored records a preview as done when every one of its segments
-// was read before and is still stored: the job gets the earlier files,
-// with word timings placed in its own text, and nothing is queued. It
-// reports whether it did.
-func (s *Server) fromStored(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) (bool, error) {
-	if s.cfg.Reuse == nil || j.Type != ttsc.JobAudition {
+// preparePreview answers a preview from stored files when it can
+// (fromStored), and reports whether it did; otherwise, when an engine
+// host is free, it starts reading the preview's first segment.
+func (s *Server) preparePreview(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) (bool, error) {
+	if j.Type != ttsc.JobAudition || (s.cfg.Reuse == nil && s.cfg.EngineIdle == nil) {
 		return false, nil
 	}
 	voice := s.voices[j.VoiceID]
@@ -126,6 +125,27 @@ func (s *Server) fromStored(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptio
 	prep, err := speech.Prepare(j.SynthesisText(), voice, entries, speech.Limits{})
 	if err != nil || len(prep.Segments) == 0 {
 		return false, nil // the worker fails the job with the reason
+	}
+	stored, err := s.fromStored(ctx, j, voice, prep)
+	if err != nil || stored {
+		return stored, err
+	}
+	if s.cfg.EngineIdle != nil && s.cfg.EngineIdle() {
+		// The worker's read of this segment joins this one. Its own
+		// deadline is the engine's: a client gone does not stop it.
+		req := speech.Request(voice, j.Prosody, prep.Segments[0])
+		go s.cfg.Engine.Synthesize(context.WithoutCancel(ctx), req)
+	}
+	return false, nil
+}
+
+// fromStored records a preview as done when every one of its segments
+// was read before and is still stored: the job gets the earlier files,
+// with word timings placed in its own text, and nothing is queued. It
+// reports whether it did.
+func (s *Server) fromStored(ctx context.Context, j *ttsc.Job, voice ttsc.Voice, prep *text.Prepared) (bool, error) {
+	if s.cfg.Reuse == nil {
+		return false, nil
 	}
 	files := make([]ttsc.File, len(prep.Segments))
 	for i, seg := range prep.Segments {

@@ -58,6 +58,13 @@ type Config struct {
 	// an identical preview is answered without queueing; nil queues
 	// every preview.
 	Reuse *reuse.Index
+	// EngineIdle, when set, reports whether an engine host is free: a
+	// new preview then has Engine start reading its first segment at
+	// once, while it is recorded and queued, so that the worker that
+	// takes it finds the segment read or being read. Set it only when
+	// Engine is the workers' engine behind a result cache (a lone
+	// process with --role all), which joins identical reads.
+	EngineIdle func() bool
 	// Limits are the per-project rate and quota limits.
 	Limits Limits
 	// StreamTimeout bounds a streamed job, one START from its record to

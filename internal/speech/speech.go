@@ -97,13 +97,7 @@ type Reader struct {
 func (r Reader) Read(ctx context.Context, voice ttsc.Voice, p ttsc.Prosody, segs []text.Segment, i int) (*ttsc.Speech, error) {
 	t0 := time.Now()
 	seg := segs[i]
-	sp, err := r.Engine.Synthesize(ctx, ttsc.SynthesisRequest{
-		Engine: voice.Engine,
-		Voice:  voice.EngineVoice,
-		Text:   seg.Text,
-		Speed:  scaled(p.Speed, seg.Prosody.Rate),
-		Pitch:  scaled(p.Pitch, seg.Prosody.Pitch),
-	})
+	sp, err := r.Engine.Synthesize(ctx, Request(voice, p, seg))
 	if err != nil {
 		r.Metrics.SegmentFailed(voice.Engine, string(ttsc.ErrorCode(err)))
 		return nil, &ttsc.Error{
@@ -123,6 +117,17 @@ func (r Reader) Read(ctx context.Context, voice ttsc.Voice, p ttsc.Prosody, segs
 	}
 	pad(sp, seg.PauseBeforeMs, seg.PauseAfterMs)
 	return sp, nil
+}
+
+// Request is what the engine is asked to read for seg, in voice with p.
+func Request(voice ttsc.Voice, p ttsc.Prosody, seg text.Segment) ttsc.SynthesisRequest {
+	return ttsc.SynthesisRequest{
+		Engine: voice.Engine,
+		Voice:  voice.EngineVoice,
+		Text:   seg.Text,
+		Speed:  scaled(p.Speed, seg.Prosody.Rate),
+		Pitch:  scaled(p.Pitch, seg.Prosody.Pitch),
+	}
 }
 
 // scaled applies an SSML multiplier to a request's percentage.

@@ -50,10 +50,11 @@ type Engine struct {
 	dir   string   // this process's directory of segment files
 	lock  *os.File // held while the directory is in use
 
-	mu    sync.Mutex
-	size  int64
-	lru   *list.List // of *entry, most recent first
-	index map[[32]byte]*list.Element
+	mu      sync.Mutex
+	size    int64
+	lru     *list.List // of *entry, most recent first
+	index   map[[32]byte]*list.Element
+	reading map[[32]byte]chan struct{} // closed when the engine has read the segment
 }
 
 type entry struct {
@@ -89,7 +90,7 @@ func Open(next ttsc.Engine, root string, maxBytes int64, stats Stats) (*Engine, 
 		return nil, fmt.Errorf("cache: locking %s: %w", dir, err)
 	}
 	return &Engine{next: next, max: maxBytes, stats: stats, dir: dir, lock: lock,
-		lru: list.New(), index: map[[32]byte]*list.Element{}}, nil
+		lru: list.New(), index: map[[32]byte]*list.Element{}, reading: map[[32]byte]chan struct{}{}}, nil
 }
 
 // removeAbandoned removes the directories under root whose lock no
@@ -137,15 +138,41 @@ func key(req ttsc.SynthesisRequest) [32]byte {
 // path is the file of the segment under k.
 func (e *Engine) path(k [32]byte) string { return filepath.Join(e.dir, hex.EncodeToString(k[:])) }
 
-// Synthesize answers from the cache or has the engine read req.
+// Synthesize answers from the cache or has the engine read req. A
+// request for a segment the engine is reading for another caller waits
+// for it instead of reading it again.
 func (e *Engine) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	k := key(req)
-	if sp := e.get(k); sp != nil {
-		if e.stats != nil {
-			e.stats.CacheHit()
+	for {
+		if sp := e.get(k); sp != nil {
+			if e.stats != nil {
+				e.stats.CacheHit()
+			}
+			return sp, nil
 		}
-		return sp, nil
+		e.mu.Lock()
+		wait, busy := e.reading[k]
+		if !busy {
+			e.reading[k] = make(chan struct{})
+		}
+		e.mu.Unlock()
+		if !busy {
+			break
+		}
+		// Once read, the segment is kept and the next get finds it;
+		// if the read failed, or was not kept, this caller reads it.
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
+	defer func() {
+		e.mu.Lock()
+		close(e.reading[k])
+		delete(e.reading, k)
+		e.mu.Unlock()
+	}()
 	if e.stats != nil {
 		e.stats.CacheMiss()
 	}

@@ -2,10 +2,13 @@ package cache
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/openttsc/ttsc"
 )
@@ -262,3 +265,85 @@ type fixed struct{ sp *ttsc.Speech }
 func (f fixed) Synthesize(context.Context, ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	return &ttsc.Speech{SampleRate: f.sp.SampleRate, Samples: append([]int16(nil), f.sp.Samples...), Words: append([]ttsc.WordEvent(nil), f.sp.Words...)}, nil
 }
+
+// gated is an engine whose reads wait for release and fail while fail
+// is set; it counts its calls.
+type gated struct {
+	mu      sync.Mutex
+	calls   int
+	fail    bool
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g *gated) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
+	g.mu.Lock()
+	g.calls++
+	fail := g.fail
+	g.fail = false
+	g.mu.Unlock()
+	g.started <- struct{}{}
+	<-g.release
+	if fail {
+		return nil, ttsc.Errorf(ttsc.ESYNTHESIS, "failed")
+	}
+	return &ttsc.Speech{SampleRate: 1000, Samples: make([]int16, len(req.Text))}, nil
+}
+
+func TestConcurrentReads(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		firstFail bool
+		wantCalls int
+		wantErrs  int
+	}{
+		{"OKOneReadServesEveryWaiter", false, 1, 0},
+		{"OKWaiterReadsItselfAfterAFailure", true, 2, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &gated{fail: tt.firstFail, started: make(chan struct{}, 8), release: make(chan struct{})}
+			st := &lockedStats{}
+			c := open(t, g, 1<<20, st)
+			const callers = 5
+			errs := make(chan error, callers)
+			var wg sync.WaitGroup
+			for range callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					sp, err := c.Synthesize(context.Background(), req("same text", 100))
+					if err == nil && len(sp.Samples) != len("same text") {
+						err = fmt.Errorf("%d samples", len(sp.Samples))
+					}
+					errs <- err
+				}()
+			}
+			<-g.started // the first read is under way; the others wait for it
+			time.Sleep(50 * time.Millisecond)
+			close(g.release)
+			wg.Wait()
+			close(errs)
+			n := 0
+			for err := range errs {
+				if err != nil {
+					n++
+				}
+			}
+			if g.calls != tt.wantCalls || n != tt.wantErrs {
+				t.Errorf("engine calls %d, errors %d; want %d, %d", g.calls, n, tt.wantCalls, tt.wantErrs)
+			}
+			if st.misses != tt.wantCalls || st.hits != callers-tt.wantCalls {
+				t.Errorf("hits %d, misses %d; want %d, %d", st.hits, st.misses, callers-tt.wantCalls, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// lockedStats is stats for concurrent callers.
+type lockedStats struct {
+	mu           sync.Mutex
+	hits, misses int
+}
+
+func (s *lockedStats) CacheHit()  { s.mu.Lock(); s.hits++; s.mu.Unlock() }
+func (s *lockedStats) CacheMiss() { s.mu.Lock(); s.misses++; s.mu.Unlock() }

@@ -356,6 +356,10 @@ func (p *Pool) Restarts() int64 { return p.restarts.Load() }
 // InFlight is how many segments are being synthesized now.
 func (p *Pool) InFlight() int64 { return p.inFlight.Load() }
 
+// Idle reports whether a host is free: fewer segments are being
+// synthesized than there are hosts.
+func (p *Pool) Idle() bool { return p.inFlight.Load() < int64(p.cfg.Workers) }
+
 // Close stops every host: it closes their input, so idle hosts exit, and
 // kills those still running after a second. It is safe to call twice.
 func (p *Pool) Close() error {
