@@ -187,7 +187,7 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 	figs = append(figs, shortFig)
 
 	// (d) Preview latency again, with the server at 80%% of that load.
-	loaded, err := srv.latencyUnderLoad(espeak.ID, short, samples/2, 0.8*shortTP/float64(utf8.RuneCountInString(short)))
+	loaded, bg, err := srv.latencyUnderLoad(espeak.ID, short, samples/2, 0.8*shortTP/float64(utf8.RuneCountInString(short)))
 	if err != nil {
 		return err
 	}
@@ -195,7 +195,8 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 		Name:   "Preview latency, 100 characters, at 80% of the short-text capacity",
 		Value:  fmt.Sprintf("p50 %s, p99 %s (n=%d)", ms(pct(loaded, 50)), ms(pct(loaded, 99)), len(loaded)),
 		Target: "p99 reported",
-		Note:   "background previews at a fixed rate of 80% of (c), in addition to the timed ones",
+		Note: fmt.Sprintf("background previews started at a fixed rate of 80%% of (c), each polled every 20 ms, at most %d at once: %d started, %d skipped because %d were running; the timed ones in addition",
+			maxBackground, bg.started, bg.skipped, maxBackground),
 	})
 
 	// (e) Polling: GET audition-file with AK/SK verification.

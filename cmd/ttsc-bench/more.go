@@ -180,13 +180,19 @@ func cliBaseline(text string, n int, d time.Duration) (float64, error) {
 	return float64(chars) / time.Since(start).Seconds(), firstErr
 }
 
+// maxBackground bounds the background previews of latencyUnderLoad.
+const maxBackground = 64
+
+// background counts the background previews of latencyUnderLoad.
+type background struct{ started, skipped int }
+
 // latencyUnderLoad times n previews while others start at rate per
 // second in the background. At most maxBackground run at once: a start
 // that finds them all running is skipped, so that a server slower for a
 // moment than the rate does not drown in a backlog whose polls then slow
 // it further.
-func (s *server) latencyUnderLoad(voice, text string, n int, rate float64) ([]time.Duration, error) {
-	const maxBackground = 64
+func (s *server) latencyUnderLoad(voice, text string, n int, rate float64) ([]time.Duration, background, error) {
+	var bg background
 	stop := make(chan struct{})
 	slots := make(chan struct{}, maxBackground)
 	var wg sync.WaitGroup
@@ -202,7 +208,9 @@ func (s *server) latencyUnderLoad(voice, text string, n int, rate float64) ([]ti
 			case <-t.C:
 				select {
 				case slots <- struct{}{}:
+					bg.started++
 				default:
+					bg.skipped++
 					continue // all running: skip this start
 				}
 				wg.Add(1)
@@ -218,7 +226,7 @@ func (s *server) latencyUnderLoad(voice, text string, n int, rate float64) ([]ti
 	out, err := s.previewLatency(voice, same(text), n)
 	close(stop)
 	wg.Wait()
-	return out, err
+	return out, bg, err
 }
 
 // pollRate runs one preview, then GETs its audition-file with conns
