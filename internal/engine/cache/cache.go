@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
@@ -54,7 +55,41 @@ type Engine struct {
 	size    int64
 	lru     *list.List // of *entry, most recent first
 	index   map[[32]byte]*list.Element
-	reading map[[32]byte]chan struct{} // closed when the engine has read the segment
+	reading map[[32]byte]*read // the segments the engine is reading
+}
+
+// read is a segment the engine is reading for one caller while others
+// wait for it, or one it failed to read lately.
+type read struct {
+	done chan struct{} // closed once it is read, or failed
+	err  error         // the engine's failure, set before done is closed
+	// until is when a failed read is forgotten: a request for the
+	// segment until then fails the same way at once.
+	until time.Time
+}
+
+// failureKept is how long a failed read answers for its segment. A
+// worker taking a preview moments after its first segment was read
+// ahead gets that read's failure instead of costing another engine host.
+const failureKept = 30 * time.Second
+
+// maxFailures is how many failed reads are kept before the expired ones
+// are dropped.
+const maxFailures = 1024
+
+// keep says whether a failed read answers for its segment for a while:
+// a failure of the text (an engine host crashed or overran the deadline
+// on it, or refused it), not of the moment (no host running, a caller
+// that gave up).
+func keep(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	switch ttsc.ErrorCode(err) {
+	case ttsc.ESYNTHESIS, ttsc.EINVALID:
+		return true
+	}
+	return false
 }
 
 type entry struct {
@@ -90,7 +125,7 @@ func Open(next ttsc.Engine, root string, maxBytes int64, stats Stats) (*Engine, 
 		return nil, fmt.Errorf("cache: locking %s: %w", dir, err)
 	}
 	return &Engine{next: next, max: maxBytes, stats: stats, dir: dir, lock: lock,
-		lru: list.New(), index: map[[32]byte]*list.Element{}, reading: map[[32]byte]chan struct{}{}}, nil
+		lru: list.New(), index: map[[32]byte]*list.Element{}, reading: map[[32]byte]*read{}}, nil
 }
 
 // removeAbandoned removes the directories under root whose lock no
@@ -140,10 +175,13 @@ func (e *Engine) path(k [32]byte) string { return filepath.Join(e.dir, hex.Encod
 
 // Synthesize answers from the cache or has the engine read req. A
 // request for a segment the engine is reading for another caller waits
-// for it instead of reading it again.
+// for that read instead of reading it again, and fails as it does: a
+// text that crashes an engine host or overruns the deadline costs one
+// host, not one a caller.
 func (e *Engine) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	k := key(req)
-	for {
+	var mine *read
+	for mine == nil {
 		if sp := e.get(k); sp != nil {
 			if e.stats != nil {
 				e.stats.CacheHit()
@@ -151,37 +189,55 @@ func (e *Engine) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*tt
 			return sp, nil
 		}
 		e.mu.Lock()
-		wait, busy := e.reading[k]
+		other, busy := e.reading[k]
+		if busy && !other.until.IsZero() && time.Now().After(other.until) {
+			delete(e.reading, k) // a failure long enough ago
+			busy = false
+		}
 		if !busy {
-			e.reading[k] = make(chan struct{})
+			mine = &read{done: make(chan struct{})}
+			e.reading[k] = mine
 		}
 		e.mu.Unlock()
-		if !busy {
-			break
-		}
-		// Once read, the segment is kept and the next get finds it;
-		// if the read failed, or was not kept, this caller reads it.
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if busy {
+			select {
+			case <-other.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			// Read: the segment is kept and the next get finds it (if
+			// it was not kept, this caller reads it). Failed because its
+			// caller gave up: this caller reads it.
+			if other.err != nil && ctx.Err() == nil && !errors.Is(other.err, context.Canceled) && !errors.Is(other.err, context.DeadlineExceeded) {
+				return nil, other.err
+			}
 		}
 	}
-	defer func() {
-		e.mu.Lock()
-		close(e.reading[k])
-		delete(e.reading, k)
-		e.mu.Unlock()
-	}()
 	if e.stats != nil {
 		e.stats.CacheMiss()
 	}
 	sp, err := e.next.Synthesize(ctx, req)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		e.put(k, sp)
 	}
-	e.put(k, sp)
-	return sp, nil
+	e.mu.Lock()
+	mine.err = err
+	close(mine.done)
+	if keep(err) {
+		now := time.Now()
+		mine.until = now.Add(failureKept)
+		if len(e.reading) > maxFailures {
+			for kk, r := range e.reading {
+				if !r.until.IsZero() && now.After(r.until) {
+					delete(e.reading, kk)
+				}
+			}
+		}
+	} else {
+		delete(e.reading, k)
+	}
+	e.mu.Unlock()
+	return sp, err
 }
 
 // get reads the segment under k, or returns nil when the cache has none

@@ -125,7 +125,7 @@ func TestCache(t *testing.T) {
 			t.Errorf("%d entries, files %v; want none", n, segments(t, c))
 		}
 	})
-	t.Run("OKErrorsNotCached", func(t *testing.T) {
+	t.Run("ErrFailureKeptBrieflyNotStored", func(t *testing.T) {
 		next := &counting{}
 		c := open(t, next, 1<<20, nil)
 		for range 2 {
@@ -133,8 +133,14 @@ func TestCache(t *testing.T) {
 				t.Fatal("no error")
 			}
 		}
-		if next.calls != 2 {
-			t.Errorf("engine calls %d, want 2", next.calls)
+		if next.calls != 1 || len(segments(t, c)) != 0 {
+			t.Errorf("engine calls %d, files %v; want 1 call and no file", next.calls, segments(t, c))
+		}
+		c.mu.Lock()
+		c.reading[key(req("fail", 100))].until = time.Now().Add(-time.Second) // as failureKept later
+		c.mu.Unlock()
+		if _, err := c.Synthesize(ctx, req("fail", 100)); err == nil || next.calls != 2 {
+			t.Errorf("after failureKept: %v, engine calls %d; want the engine asked again", err, next.calls)
 		}
 	})
 	for _, tt := range []struct {
@@ -296,9 +302,10 @@ func TestConcurrentReads(t *testing.T) {
 		firstFail bool
 		wantCalls int
 		wantErrs  int
+		wantHits  int
 	}{
-		{"OKOneReadServesEveryWaiter", false, 1, 0},
-		{"OKWaiterReadsItselfAfterAFailure", true, 2, 1},
+		{"OKOneReadServesEveryWaiter", false, 1, 0, 4},
+		{"ErrEveryWaiterSharesTheFailure", true, 1, 5, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			g := &gated{fail: tt.firstFail, started: make(chan struct{}, 8), release: make(chan struct{})}
@@ -332,8 +339,14 @@ func TestConcurrentReads(t *testing.T) {
 			if g.calls != tt.wantCalls || n != tt.wantErrs {
 				t.Errorf("engine calls %d, errors %d; want %d, %d", g.calls, n, tt.wantCalls, tt.wantErrs)
 			}
-			if st.misses != tt.wantCalls || st.hits != callers-tt.wantCalls {
-				t.Errorf("hits %d, misses %d; want %d, %d", st.hits, st.misses, callers-tt.wantCalls, tt.wantCalls)
+			if st.misses != tt.wantCalls || st.hits != tt.wantHits {
+				t.Errorf("hits %d, misses %d; want %d, %d", st.hits, st.misses, tt.wantHits, tt.wantCalls)
+			}
+			// A caller coming later finds the segment kept, or its
+			// failure, without the engine.
+			_, err := c.Synthesize(context.Background(), req("same text", 100))
+			if (err != nil) != tt.firstFail || g.calls != tt.wantCalls {
+				t.Errorf("a later caller: %v, engine calls %d; want the same outcome, %d calls", err, g.calls, tt.wantCalls)
 			}
 		})
 	}
