@@ -8,7 +8,6 @@ package main
 // run fails when a criterion does.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -36,6 +35,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	gomp3 "github.com/hajimehoshi/go-mp3"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/openttsc/ttsc/internal/audio"
 	"github.com/openttsc/ttsc/internal/auth"
@@ -906,56 +907,51 @@ func (k *soak) sampleMemory(ctx context.Context, interval time.Duration) <-chan 
 // heapGoal reads the server's Go heap goal from its metrics; 0 when it
 // cannot.
 func (k *soak) heapGoal() int64 {
-	return int64(k.metrics("go_memstats_next_gc_bytes")[""])
+	return int64(k.metrics("go_memstats_next_gc_bytes", "")[""])
 }
 
 // cacheFills reads the share of each server cache's bound in use from
 // its metrics, by cache.
 func (k *soak) cacheFills() map[string]float64 {
-	fills := map[string]float64{}
-	for labels, v := range k.metrics("ttsc_cache_fill_ratio") {
-		if name, ok := strings.CutPrefix(labels, `cache="`); ok {
-			fills[strings.TrimSuffix(name, `"`)] = v
-		}
-	}
-	return fills
+	return k.metrics("ttsc_cache_fill_ratio", "cache")
 }
 
 // metrics reads the samples of the metric called name from the server,
-// by their labels (without braces; "" for none). It returns none when
-// it cannot read them.
-func (k *soak) metrics(name string) map[string]float64 {
+// by the value of their label (see parseMetric). It returns none when it
+// cannot read them.
+func (k *soak) metrics(name, label string) map[string]float64 {
 	resp, err := k.client.Get(k.srv.url + "/metrics")
 	if err != nil {
 		return map[string]float64{}
 	}
 	defer resp.Body.Close()
-	return parseMetric(resp.Body, name)
+	return parseMetric(resp.Body, name, label)
 }
 
-// parseMetric reads the samples of the metric called name from r, in
-// Prometheus's text format, by their labels.
-func parseMetric(r io.Reader, name string) map[string]float64 {
+// parseMetric reads the samples of the gauge or counter called name
+// from r, in Prometheus's text format, by the value of their label
+// (all under "" when label is empty or they have none).
+func parseMetric(r io.Reader, name, label string) map[string]float64 {
 	out := map[string]float64{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), name)
-		if !ok {
-			continue
-		}
-		var labels string
-		if l, ok := strings.CutPrefix(rest, "{"); ok {
-			labels, rest, ok = strings.Cut(l, "}")
-			if !ok {
-				continue
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(r)
+	if err != nil || families[name] == nil {
+		return out
+	}
+	for _, m := range families[name].GetMetric() {
+		var key string
+		for _, l := range m.GetLabel() {
+			if l.GetName() == label {
+				key = l.GetValue()
 			}
 		}
-		v, ok := strings.CutPrefix(rest, " ")
-		if !ok {
-			continue // another metric whose name begins with name
-		}
-		if f, err := strconv.ParseFloat(v, 64); err == nil {
-			out[labels] = f
+		switch {
+		case m.Gauge != nil:
+			out[key] = m.GetGauge().GetValue()
+		case m.Counter != nil:
+			out[key] = m.GetCounter().GetValue()
+		case m.Untyped != nil:
+			out[key] = m.GetUntyped().GetValue()
 		}
 	}
 	return out

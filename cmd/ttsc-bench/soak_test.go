@@ -130,19 +130,21 @@ func TestParseMetric(t *testing.T) {
 # TYPE ttsc_cache_fill_ratio gauge
 ttsc_cache_fill_ratio{cache="jobs"} 1
 ttsc_cache_fill_ratio{cache="results"} 0.5
+# TYPE ttsc_cache_fill_ratio_other gauge
 ttsc_cache_fill_ratio_other{cache="x"} 7
+# TYPE go_memstats_next_gc_bytes gauge
 go_memstats_next_gc_bytes 4.194304e+06
 `
 	for _, tt := range []struct {
-		name, metric string
-		want         map[string]float64
+		name, metric, label string
+		want                map[string]float64
 	}{
-		{"OKLabelled", "ttsc_cache_fill_ratio", map[string]float64{`cache="jobs"`: 1, `cache="results"`: 0.5}},
-		{"OKUnlabelled", "go_memstats_next_gc_bytes", map[string]float64{"": 4194304}},
-		{"OKAbsentEmpty", "ttsc_missing", map[string]float64{}},
+		{"OKLabelled", "ttsc_cache_fill_ratio", "cache", map[string]float64{"jobs": 1, "results": 0.5}},
+		{"OKUnlabelled", "go_memstats_next_gc_bytes", "", map[string]float64{"": 4194304}},
+		{"OKAbsentEmpty", "ttsc_missing", "", map[string]float64{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := parseMetric(strings.NewReader(text), tt.metric); !maps.Equal(got, tt.want) {
+			if got := parseMetric(strings.NewReader(text), tt.metric, tt.label); !maps.Equal(got, tt.want) {
 				t.Errorf("parseMetric(%s) = %v, want %v", tt.metric, got, tt.want)
 			}
 		})

@@ -200,12 +200,8 @@ func (s *streams) acquire(project string) (release func(), err error) {
 		if s.by[project]--; s.by[project] <= 0 {
 			delete(s.by, project)
 		}
-		select {
-		case <-s.draining:
-			if s.total == 0 {
-				close(s.idle)
-			}
-		default:
+		if s.isDraining() && s.total == 0 {
+			close(s.idle)
 		}
 	}, nil
 }

@@ -77,12 +77,18 @@ const failureKept = 30 * time.Second
 // are dropped.
 const maxFailures = 1024
 
+// gaveUp says whether err is a caller's giving up rather than the
+// engine's failure.
+func gaveUp(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // keep says whether a failed read answers for its segment for a while:
 // a failure of the text (an engine host crashed or overran the deadline
 // on it, or refused it), not of the moment (no host running, a caller
 // that gave up).
 func keep(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || gaveUp(err) {
 		return false
 	}
 	switch ttsc.ErrorCode(err) {
@@ -208,7 +214,7 @@ func (e *Engine) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*tt
 			// Read: the segment is kept and the next get finds it (if
 			// it was not kept, this caller reads it). Failed because its
 			// caller gave up: this caller reads it.
-			if other.err != nil && ctx.Err() == nil && !errors.Is(other.err, context.Canceled) && !errors.Is(other.err, context.DeadlineExceeded) {
+			if other.err != nil && ctx.Err() == nil && !gaveUp(other.err) {
 				return nil, other.err
 			}
 		}

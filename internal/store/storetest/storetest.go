@@ -623,14 +623,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		} {
 			t.Run(test.name, func(t *testing.T) {
 				s := open(t)
-				if err := s.CreateJob(ctx, newJob("p1", "j1", test.typ)); err != nil {
-					t.Fatal(err)
-				}
-				if test.started {
-					if _, err := s.StartJob(ctx, "j1", 2); err != nil {
-						t.Fatal(err)
-					}
-				}
+				createSweepJob(t, s, test.typ, test.started)
 				test.queue(t, s)
 				before, err := s.Job(ctx, "p1", "j1") // a cache keeps it
 				if err != nil {
@@ -666,14 +659,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		} {
 			t.Run(test.name, func(t *testing.T) {
 				s := open(t)
-				if err := s.CreateJob(ctx, newJob("p1", "j1", test.typ)); err != nil {
-					t.Fatal(err)
-				}
-				if test.started {
-					if _, err := s.StartJob(ctx, "j1", 2); err != nil {
-						t.Fatal(err)
-					}
-				}
+				createSweepJob(t, s, test.typ, test.started)
 				if test.ended {
 					if err := s.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", ""); err != nil {
 						t.Fatal(err)
@@ -900,5 +886,20 @@ func checkSweep(t *testing.T, s Store, before *ttsc.Job, swept bool, name string
 	}
 	if after, err := s.Job(ctx, "p1", "j1"); err != nil || after.Code != code || after.Message != message {
 		t.Errorf("after a second sweep: %+v, %v; want the first sweep's code and message", after, err)
+	}
+}
+
+// createSweepJob creates job j1 of project p1, of type typ, and starts
+// it when started, for a sweep to find.
+func createSweepJob(t *testing.T, s Store, typ ttsc.JobType, started bool) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.CreateJob(ctx, newJob("p1", "j1", typ)); err != nil {
+		t.Fatal(err)
+	}
+	if started {
+		if _, err := s.StartJob(ctx, "j1", 2); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
