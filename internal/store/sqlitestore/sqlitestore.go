@@ -16,7 +16,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	"modernc.org/sqlite" // the pure-Go SQLite driver
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/openttsc/ttsc"
@@ -101,7 +101,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, errors.New("sqlitestore: Config.Path is required")
 	}
 	cfg.QueueConfig = cfg.QueueConfig.WithDefaults()
-	write, err := sql.Open("sqlite", dsn(cfg.Path, false))
+	write, err := openDB(dsn(cfg.Path, false))
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlitestore: migrating %s: %w", cfg.Path, err)
 	}
-	db.read, err = sql.Open("sqlite", dsn(cfg.Path, true))
+	db.read, err = openDB(dsn(cfg.Path, true))
 	if err != nil {
 		write.Close()
 		return nil, err
