@@ -225,8 +225,10 @@ type JobStore interface {
 	// segments; a job already PROCESSING is returned as it is (a retry).
 	// Returns ENOTFOUND if the job does not exist.
 	StartJob(ctx context.Context, id string, segments int) (*Job, error)
-	// AddFile records a file of a job. Recording the same Kind and Index
-	// twice keeps the first record, so retries never duplicate files.
+	// AddFile records a file of a job, created at f.CreatedAt, or now when
+	// that is zero; times are kept to the millisecond. Recording the same
+	// Kind and Index twice keeps the first record, so retries never
+	// duplicate files.
 	AddFile(ctx context.Context, jobID string, f File) error
 	// EndJob moves the job to state (SUCCEED or FAILED) with code and
 	// message. Ending an ended job is a no-op. When the job's options name

@@ -5,8 +5,8 @@
 // A cached job is never staler than the database allows:
 //
 //   - When this process is the only writer of jobs (SQLite, role all),
-//     every write passes through the cache, which drops the job's entry;
-//     jobs in any state are cached.
+//     every write passes through the cache, which updates the job's entry
+//     (a file added) or drops it; jobs in any state are cached.
 //   - Otherwise other processes change jobs unseen, so only ended jobs are
 //     cached (an ended job changes no more), and only for a while, since
 //     another process may delete it (retention).
@@ -15,6 +15,7 @@
 package jobcache
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -128,8 +129,14 @@ func (s *Store) cacheable(j *ttsc.Job) bool {
 func (s *Store) written(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.write++
 	s.jobs.Remove(id)
+	s.noteWrite(id)
+}
+
+// noteWrite counts a write of the job that has ended, so that reads begun
+// before it are not cached. s.mu is held.
+func (s *Store) noteWrite(id string) {
+	s.write++
 	if len(s.last) >= 4*s.cfg.Entries {
 		// Forget old writes; reads begun before now are not cached.
 		clear(s.last)
@@ -144,10 +151,38 @@ func (s *Store) StartJob(ctx context.Context, id string, segments int) (*ttsc.Jo
 	return s.JobStore.StartJob(ctx, id, segments)
 }
 
-// AddFile records the file and drops the job's cached copy.
+// AddFile records the file and adds it to the job's cached copy, so that
+// the polls of a job whose segments are being stored keep being answered
+// from memory.
 func (s *Store) AddFile(ctx context.Context, jobID string, f ttsc.File) error {
-	defer s.written(jobID)
-	return s.JobStore.AddFile(ctx, jobID, f)
+	// The file as the store will return it: its creation time to the
+	// millisecond, in UTC, and no word timings rather than none.
+	f.CreatedAt = time.UnixMilli(cmp.Or(f.CreatedAt, s.cfg.Now()).UnixMilli()).UTC()
+	if len(f.Words) == 0 {
+		f.Words = nil
+	}
+	if err := s.JobStore.AddFile(ctx, jobID, f); err != nil {
+		s.written(jobID)
+		return err
+	}
+	f.Words = slices.Clone(f.Words)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.jobs.Peek(jobID)
+	s.noteWrite(jobID)
+	if !ok {
+		return nil
+	}
+	i, found := slices.BinarySearchFunc(e.job.Files, f, func(a, b ttsc.File) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Index, b.Index))
+	})
+	if !found { // the store keeps the first record of a kind and index
+		j := *e.job
+		j.Files = slices.Insert(slices.Clone(e.job.Files), i, f)
+		e.job = &j
+		s.jobs.Add(jobID, e)
+	}
+	return nil
 }
 
 // EndJob ends the job and drops its cached copy.

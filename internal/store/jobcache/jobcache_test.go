@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/store/jobcache"
 	"github.com/openttsc/ttsc/internal/store/sqlitestore"
@@ -140,6 +142,54 @@ func TestJob(t *testing.T) {
 				t.Errorf("another project's read of a cached job: %v; want ENOTFOUND", err)
 			}
 		})
+	}
+}
+
+// Files added to a cached job are added to the cached copy, which then
+// answers as the store would, without reading it again.
+func TestAddedFilesAreServedFromMemory(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	s := jobcache.New(db, jobcache.Config{SoleWriter: true})
+	if err := s.CreateJob(ctx, newJob("j1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartJob(ctx, "j1", 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Job(ctx, "p1", "j1"); err != nil { // cached
+		t.Fatal(err)
+	}
+	words := []ttsc.WordTiming{{Text: "Hello", BeginChar: 0, EndChar: 5, BeginMs: 10, EndMs: 400}}
+	for _, f := range []ttsc.File{
+		{Kind: ttsc.FileAudio, Index: 2, Key: "p1/j1/audio-0002.wav", ContentType: "audio/wav", Size: 44, DurationMs: 3},
+		{Kind: ttsc.FileSRT, Index: 0, Key: "p1/j1/subtitle.srt", ContentType: "text/plain", Size: 9},
+		{Kind: ttsc.FileAudio, Index: 0, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 88, DurationMs: 400, Words: words},
+		{Kind: ttsc.FileAudio, Index: 1, Key: "p1/j1/audio-0001.wav", ContentType: "audio/wav", Size: 66, Words: []ttsc.WordTiming{}},
+		{Kind: ttsc.FileAudio, Index: 0, Key: "p1/j1/a retry", ContentType: "audio/wav"}, // the first record stays
+	} {
+		if err := s.AddFile(ctx, "j1", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Job(ctx, "p1", "j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := db.Job(ctx, "p1", "j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("cached job differs from the store's (-store +cache):\n%s", diff)
+	}
+	// Ended behind the cache's back, which only another writer would do:
+	// the cache, not the store, answers.
+	if err := db.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", ""); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := s.Job(ctx, "p1", "j1"); err != nil || j.State != ttsc.JobProcessing {
+		t.Fatalf("after the files were added, the job was read again from the store: %v, %v", j.State, err)
 	}
 }
 

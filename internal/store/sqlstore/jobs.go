@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -318,7 +319,7 @@ func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error
 			CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT)
 		WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)
 		ON CONFLICT (job_id, kind, idx) DO NOTHING`,
-		jobID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, words, ms(db.cfg.Now()), jobID)
+		jobID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, words, ms(cmp.Or(f.CreatedAt, db.cfg.Now())), jobID)
 	if err != nil {
 		return err
 	}

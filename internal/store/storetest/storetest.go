@@ -517,6 +517,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			{Kind: ttsc.FileInfo, Index: 0, Key: "p1/j1/info.json", ContentType: "application/json", Size: 12},
 			{Kind: ttsc.FileSRT, Index: 0, Key: "p1/j1/subtitle.srt", ContentType: "application/x-subrip", Size: 34},
 		}
+		// A file given its creation time keeps it, to the millisecond.
+		given := time.Date(2026, 3, 4, 5, 6, 7, 8_999_999, time.UTC)
+		want[1].CreatedAt = given
 		for _, i := range []int{2, 0, 1} {
 			if err := s.AddFile(ctx, "j1", want[i]); err != nil {
 				t.Fatal(err)
@@ -530,6 +533,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			if f.CreatedAt.IsZero() || f.CreatedAt.Location() != time.UTC {
 				t.Errorf("file %d CreatedAt %v, want set, UTC", i, f.CreatedAt)
 			}
+		}
+		if len(got.Files) == 3 && !got.Files[1].CreatedAt.Equal(given.Truncate(time.Millisecond)) {
+			t.Errorf("file given CreatedAt %v has %v", given, got.Files[1].CreatedAt)
 		}
 		if diff := cmp.Diff(want, got.Files, cmpopts.IgnoreFields(ttsc.File{}, "CreatedAt")); diff != "" {
 			t.Errorf("files (-want +got):\n%s", diff)
