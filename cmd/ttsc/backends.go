@@ -33,8 +33,12 @@ type store interface {
 	QueueDepth(ctx context.Context) (map[string]map[string]int, error)
 }
 
-// storeOptions are the queue settings of openStore.
-type storeOptions = sqlstore.QueueConfig
+// storeOptions are what a server asks of openStore: its queue settings,
+// and for SQLite, the hold it takes on the database file.
+type storeOptions struct {
+	sqlstore.QueueConfig
+	Lock sqlitestore.Lock
+}
 
 // databaseHelp documents --database.
 const databaseHelp = "database: sqlite:PATH (default DATA/ttsc.db) or postgres://user:pass@host:5432/db"
@@ -69,9 +73,9 @@ func openStore(ctx context.Context, spec, data, secretsKeyFile string, o storeOp
 		if path == "" {
 			path = filepath.Join(data, "ttsc.db")
 		}
-		return sealed(sqlitestore.Open(ctx, sqlitestore.Config{Path: path, Secrets: secrets, QueueConfig: o}))
+		return sealed(sqlitestore.Open(ctx, sqlitestore.Config{Path: path, Secrets: secrets, Lock: o.Lock, QueueConfig: o.QueueConfig}))
 	case strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://"):
-		return sealed(pgstore.Open(ctx, pgstore.Config{URL: spec, Secrets: secrets, QueueConfig: o}))
+		return sealed(pgstore.Open(ctx, pgstore.Config{URL: spec, Secrets: secrets, QueueConfig: o.QueueConfig}))
 	}
 	return nil, fmt.Errorf("--database %q: want sqlite:PATH or postgres://…", redactURL(spec))
 }

@@ -81,3 +81,30 @@ func TestServeFlags(t *testing.T) {
 		})
 	}
 }
+
+// A second server of role all on a SQLite database already served is
+// refused before it touches anything, with a message saying why.
+func TestSecondServerOnSQLiteIsRefused(t *testing.T) {
+	onlyOn(t, "sqlite")
+	dir := t.TempDir()
+	ts := startServer(t, dir)
+	for _, role := range []string{RoleAll, RoleWorker} {
+		t.Run(role+" refused", func(t *testing.T) {
+			c := ts.Config
+			c.Role = role
+			m := &Main{Config: c, Stderr: io.Discard, EngineCommand: ts.Main.EngineCommand}
+			err := m.Run(t.Context())
+			if err == nil {
+				m.Close()
+				t.Fatal("a second server started on the same SQLite database")
+			}
+			if !strings.Contains(err.Error(), "only server") {
+				t.Errorf("error %q does not say why", err)
+			}
+		})
+	}
+	// The first server goes on serving.
+	if _, err := ts.client(t, ts.Cred).ShowTtsJob(&model.ShowTtsJobRequest{}); err != nil {
+		t.Fatalf("the first server after the refusals: %v", err)
+	}
+}

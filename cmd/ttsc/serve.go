@@ -32,6 +32,8 @@ import (
 	"github.com/openttsc/ttsc/internal/retention"
 	"github.com/openttsc/ttsc/internal/reuse"
 	"github.com/openttsc/ttsc/internal/store/jobcache"
+	"github.com/openttsc/ttsc/internal/store/sqlitestore"
+	"github.com/openttsc/ttsc/internal/store/sqlstore"
 	"github.com/openttsc/ttsc/internal/voices"
 	"github.com/openttsc/ttsc/internal/worker"
 )
@@ -322,7 +324,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			periodic = append(periodic, sweep(ttsc.RetentionArgs{}, cmp.Or(c.retentionEvery, 10*time.Minute)))
 		}
 	}
-	m.db, err = openStore(ctx, c.Database, c.Data, c.SecretsKeyFile, storeOptions{
+	// A lone SQLite process is the only writer of its jobs: it holds the
+	// database file alone, and may then cache jobs in any state.
+	sole := !strings.Contains(c.Database, "://") && c.Role == RoleAll
+	lock := sqlitestore.LockShared
+	if sole {
+		lock = sqlitestore.LockExclusive
+	}
+	m.db, err = openStore(ctx, c.Database, c.Data, c.SecretsKeyFile, storeOptions{Lock: lock, QueueConfig: sqlstore.QueueConfig{
 		Workers:     workers,
 		MaxWorkers:  c.EngineWorkers * 4,
 		Periodic:    periodic,
@@ -331,13 +340,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Now:         m.Now,
 		// River reports routine progress at info level; keep warnings.
 		Logger: newLogger(m.Stderr, c.LogFormat, slog.LevelWarn),
-	})
+	}})
 	if err != nil {
 		return err
 	}
-	// Status polls read jobs from memory. A lone SQLite process is the
-	// only writer of its jobs and may cache them in any state.
-	sole := !strings.Contains(c.Database, "://") && c.Role == RoleAll
+	// Status polls read jobs from memory.
 	jobs := jobcache.New(m.db, jobcache.Config{SoleWriter: sole, Entries: 1024, Now: m.Now})
 	m.jobs = jobs
 	if sole {

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -36,7 +38,54 @@ type Config struct {
 	// Secrets seals credentials' secret keys at rest; nil stores them
 	// as they are.
 	Secrets sqlstore.Secrets
+	// Lock is the hold the DB takes on the database while it is open.
+	Lock Lock
 	sqlstore.QueueConfig
+}
+
+// Lock is a hold on a database that keeps processes which would break
+// each other's assumptions from serving it at once.
+type Lock int
+
+const (
+	// LockNone takes no hold, for commands that read or change a few rows
+	// beside a server.
+	LockNone Lock = iota
+	// LockShared is held by each of several processes serving one
+	// database, none of which assumes it is alone.
+	LockShared
+	// LockExclusive is held by a process that assumes it is the only one
+	// serving the database: it keeps jobs in memory in any state, and
+	// fails the streamed jobs it finds unfinished when it starts.
+	LockExclusive
+)
+
+// lock takes l on the database at path, through a file beside it, and
+// returns the file that holds it, or nil for LockNone. The kernel
+// releases the hold when the process ends, however it ends.
+func lock(path string, l Lock) (*os.File, error) {
+	if l == LockNone {
+		return nil, nil
+	}
+	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	how := syscall.LOCK_SH
+	if l == LockExclusive {
+		how = syscall.LOCK_EX
+	}
+	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			if l == LockExclusive {
+				return nil, fmt.Errorf("sqlitestore: another process is serving %s; a process of role all must be its only server", path)
+			}
+			return nil, fmt.Errorf("sqlitestore: a process of role all is serving %s, and must be its only server", path)
+		}
+		return nil, fmt.Errorf("sqlitestore: locking %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // DB is the SQLite store: the queries of sqlstore.DB over one database
@@ -53,6 +102,7 @@ type DB struct {
 
 	mu     sync.Mutex
 	closed bool
+	lock   *os.File // the hold of Config.Lock
 }
 
 var (
@@ -101,19 +151,26 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, errors.New("sqlitestore: Config.Path is required")
 	}
 	cfg.QueueConfig = cfg.QueueConfig.WithDefaults()
-	write, err := openDB(dsn(cfg.Path, false))
+	held, err := lock(cfg.Path, cfg.Lock)
 	if err != nil {
 		return nil, err
 	}
+	write, err := openDB(dsn(cfg.Path, false))
+	if err != nil {
+		held.Close()
+		return nil, err
+	}
 	write.SetMaxOpenConns(1)
-	db := &DB{cfg: cfg, write: write}
+	db := &DB{cfg: cfg, write: write, lock: held}
 	if err := db.migrate(ctx); err != nil {
 		write.Close()
+		held.Close()
 		return nil, fmt.Errorf("sqlitestore: migrating %s: %w", cfg.Path, err)
 	}
 	db.read, err = openDB(dsn(cfg.Path, true))
 	if err != nil {
 		write.Close()
+		held.Close()
 		return nil, err
 	}
 	db.read.SetMaxOpenConns(readConns)
@@ -138,6 +195,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		db.read.Close()
 		write.Close()
+		held.Close()
 		return nil, err
 	}
 	return db, nil
@@ -162,5 +220,9 @@ func (db *DB) Close() error {
 		return stopErr
 	}
 	db.closed = true
-	return errors.Join(stopErr, db.read.Close(), db.write.Close())
+	err := errors.Join(stopErr, db.read.Close(), db.write.Close())
+	if db.lock != nil {
+		err = errors.Join(err, db.lock.Close())
+	}
+	return err
 }

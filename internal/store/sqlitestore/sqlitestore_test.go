@@ -473,3 +473,48 @@ func TestMigrationNames(t *testing.T) {
 		t.Errorf("recorded migrations %v, want %v", names, want)
 	}
 }
+
+func TestLock(t *testing.T) {
+	tests := []struct {
+		name          string
+		first, second Lock
+		wantErr       string // "" when the second opens
+	}{
+		{"second server beside one alone is refused", LockExclusive, LockShared, "must be its only server"},
+		{"server alone beside another is refused", LockShared, LockExclusive, "must be its only server"},
+		{"two servers alone are refused", LockExclusive, LockExclusive, "another process is serving"},
+		{"servers that share open together", LockShared, LockShared, ""},
+		{"a command opens beside a server alone", LockExclusive, LockNone, ""},
+		{"a server alone opens beside a command", LockNone, LockExclusive, ""},
+	}
+	ctx := context.Background()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ttsc.db")
+			first, err := Open(ctx, Config{Path: path, Lock: tt.first})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer first.Close()
+			second, err := Open(ctx, Config{Path: path, Lock: tt.second})
+			if err == nil {
+				second.Close()
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("second open: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("second open: %v; want an error saying %q", err, tt.wantErr)
+			}
+			// Closing the first releases its hold.
+			if err := first.Close(); err != nil {
+				t.Fatal(err)
+			}
+			third, err := Open(ctx, Config{Path: path, Lock: LockExclusive})
+			if err != nil {
+				t.Fatalf("open after the others closed: %v", err)
+			}
+			third.Close()
+		})
+	}
+}
