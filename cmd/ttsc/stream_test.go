@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -301,4 +302,86 @@ func TestShutdownFinishesStreams(t *testing.T) {
 			t.Errorf("streamed job %s %q %q; want SUCCEED", j.State, j.Code, j.Message)
 		}
 	})
+}
+
+// TestStreamOfClientGoneStopsWaiting has one stream hold the only engine
+// host for seconds while a second waits for it; the second client goes
+// away, and its text ends FAILED at once, before the first stream's audio
+// comes, rather than being read to nobody once the host is free.
+func TestStreamOfClientGoneStopsWaiting(t *testing.T) {
+	ts := startServer(t, "", func(c *ServeConfig) { c.EngineWorkers = 1 })
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/v1/" + ts.Cred.ProjectID + "/ttsc/jobs"
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dial := func(voice string) *websocket.Conn {
+		conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{
+			"X-Auth-Token": {ts.token(t)}, "X-Voice-Asset-Id": {voice}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadLimit(16 << 20)
+		t.Cleanup(func() { conn.CloseNow() })
+		return conn
+	}
+	// streamed returns the streamed jobs once there are n, all PROCESSING.
+	streamed := func(n int) []*ttsc.Job {
+		for {
+			jobs, _, err := ts.db.ListJobs(ctx, ttsc.JobFilter{ProjectID: ts.Cred.ProjectID, Type: ttsc.JobWebSocket})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(jobs) == n && !slices.ContainsFunc(jobs, func(j *ttsc.Job) bool { return j.State != ttsc.JobProcessing }) {
+				return jobs
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("waiting for %d streamed jobs, PROCESSING: %v", n, jobs)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// flite reads one segment of 300 digits at speed 50 for about 3 s.
+	holder := dial(fliteVoice(t))
+	if err := wsjson.Write(ctx, holder, map[string]any{"command": "START", "text": randomRun(7, 300, "0123456789"), "speed": 50}); err != nil {
+		t.Fatal(err)
+	}
+	held := streamed(1)[0]
+	firstAudio := make(chan time.Time, 1)
+	go func() {
+		for {
+			typ, _, err := holder.Read(ctx)
+			if err != nil || typ == websocket.MessageBinary {
+				firstAudio <- time.Now()
+				return
+			}
+		}
+	}()
+
+	gone := dial(espeakVoice(t, "EN"))
+	if err := wsjson.Write(ctx, gone, map[string]any{"command": "START", "text": "Nobody will hear this."}); err != nil {
+		t.Fatal(err)
+	}
+	var waiting *ttsc.Job
+	for _, j := range streamed(2) {
+		if j.ID != held.ID {
+			waiting = j
+		}
+	}
+	gone.CloseNow()
+	for {
+		j, err := ts.db.Job(ctx, ts.Cred.ProjectID, waiting.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State.Ended() {
+			if j.State != ttsc.JobFailed {
+				t.Errorf("the gone client's job ended %s, want FAILED", j.State)
+			}
+			break
+		}
+		select {
+		case at := <-firstAudio:
+			t.Fatalf("the first stream's audio came at %v while the gone client's job was still %s", at.Format(time.StampMilli), j.State)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }

@@ -94,12 +94,17 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxStreamMessage)
 	log := s.logger(r).With("voice", voice.ID)
-	ctx := r.Context()
+	// The connection is read all along, so that a client that goes
+	// away stops the text being read for it at once, even while it
+	// waits for an engine host, rather than at the next write.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	cmds := readCommands(ctx, conn, cancel)
 	turn := s.shutdownTurns(conn)
 	defer turn.done()
-	for {
-		var cmd streamCommand
-		if err := wsjson.Read(ctx, conn, &cmd); err != nil {
+	for in := range cmds {
+		cmd, err := in.cmd, in.err
+		if err != nil {
 			if st := websocket.CloseStatus(err); st == websocket.StatusNormalClosure || st == websocket.StatusGoingAway {
 				return nil
 			}
@@ -141,6 +146,48 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) error {
 			s.streamError(ctx, conn, "", cmd.JobID, ttsc.Errorf(ttsc.EINVALID, "field command must be START or PRELOAD, got %q", truncate(cmd.Command, 16)))
 		}
 	}
+	return nil
+}
+
+// streamRead is a command read from a stream, or why none was.
+type streamRead struct {
+	cmd streamCommand
+	err error
+}
+
+// pendingCommands is how many commands a stream reads ahead of the one it
+// runs; past that, the client waits.
+const pendingCommands = 8
+
+// readCommands reads conn's commands until the connection fails or ctx
+// ends. A frame that is not JSON is passed on with its error, and reading
+// goes on. A failure of the connection cancels, at once, and is passed on
+// last when there is room; the loop stops either way, once the channel
+// closes.
+func readCommands(ctx context.Context, conn *websocket.Conn, cancel context.CancelFunc) <-chan streamRead {
+	out := make(chan streamRead, pendingCommands)
+	go func() {
+		defer close(out)
+		for {
+			var in streamRead
+			in.err = wsjson.Read(ctx, conn, &in.cmd)
+			var syntax *json.SyntaxError
+			if in.err != nil && !errors.As(in.err, &syntax) {
+				cancel()
+				select {
+				case out <- in:
+				default:
+				}
+				return
+			}
+			select {
+			case out <- in:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // shuttingDown is the reason a stream gets when the server shuts down.
