@@ -509,6 +509,11 @@ func TestUnknownJobAndRoute(t *testing.T) {
 	}{
 		{"ErrNoSuchAPI", "GET", "/v1/" + ts.Cred.ProjectID + "/ttsc/nothing-here", 404, "MSS.00010003"},
 		{"ErrMethodNotAllowed", "DELETE", "/v1/" + ts.Cred.ProjectID + "/ttsc/audition", 405, "MSS.00010004"},
+		// Not redirected to the clean path, which the signature does
+		// not cover.
+		{"ErrEmptyPathElement", "POST", "/v1/" + ts.Cred.ProjectID + "//ttsc/audition", 404, "MSS.00010003"},
+		{"ErrDotDotPathElement", "GET", "/v1/" + ts.Cred.ProjectID + "/ttsc/x/../tts-jobs", 404, "MSS.00010003"},
+		{"ErrDotDotDownload", "GET", "/v1/files/../" + ts.Cred.ProjectID + "/ttsc/tts-jobs", 404, "MSS.00010003"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			var e errorBody

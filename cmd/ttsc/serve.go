@@ -463,15 +463,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.api = api
-	handler := http.NewServeMux()
-	// /metrics on the same address as the API: keep it from the public
-	// at the load balancer (docs/deploy.md).
-	handler.Handle("GET /metrics", m.metrics.Handler())
-	if serveAPI {
-		handler.Handle("/", api)
-	} else {
-		handler.Handle("/", api.HealthOnly())
+	var served http.Handler = api
+	if !serveAPI {
+		served = api.HealthOnly()
 	}
+	// /metrics on the same address as the API: keep it from the public
+	// at the load balancer (docs/deploy.md). Everything else goes to the
+	// API as it came: a ServeMux in front would redirect paths that are
+	// not clean instead of answering them.
+	metrics := m.metrics.Handler()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			metrics.ServeHTTP(w, r)
+			return
+		}
+		served.ServeHTTP(w, r)
+	})
 	m.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

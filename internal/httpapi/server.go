@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -135,6 +136,7 @@ type Server struct {
 	streams  *streams
 	voices   map[string]ttsc.Voice
 	paths    map[string][]string // path pattern → methods, for 405 answers
+	unknown  http.Handler        // the answer where there is no API
 }
 
 // New returns a Server for cfg.
@@ -213,9 +215,24 @@ func (s *Server) routes() {
 			return ttsc.Errorf(codeNoMethod, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)
 		}))
 	}
-	s.mux.Handle("/", s.wrap("unknown", func(w http.ResponseWriter, r *http.Request) error {
+	s.unknown = s.wrap("unknown", func(w http.ResponseWriter, r *http.Request) error {
 		return ttsc.Errorf(codeNoRoute, "no API at %s %s", r.Method, r.URL.Path)
-	}))
+	})
+	s.mux.Handle("/", s.unknown)
+}
+
+// cleanPath reports whether p has no empty, "." or ".." element: the
+// paths ServeMux serves rather than redirects to their clean form. A
+// path that is not rooted (CONNECT's, "*") is left to ServeMux.
+func cleanPath(p string) bool {
+	if !strings.HasPrefix(p, "/") {
+		return true
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // handlerFunc is an HTTP handler that returns its error for one wrapper to
@@ -282,6 +299,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Request-Id", id)
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	if !cleanPath(r.URL.Path) {
+		// ServeMux would redirect to the clean path, which a signed
+		// request or URL does not cover: there is no API here.
+		s.unknown.ServeHTTP(w, r)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
