@@ -206,7 +206,6 @@ func startServer(t testing.TB, dir string, configure ...func(*ServeConfig)) *tes
 		EngineCommand: func() *exec.Cmd {
 			cmd := exec.Command(exe, "-test.run=^$")
 			cmd.Env = append(os.Environ(), "TTSC_TEST_ENGINE_HOST=1")
-			cmd.Stderr = os.Stderr
 			return cmd
 		},
 	}

@@ -270,11 +270,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		m.EngineCommand = func() *exec.Cmd {
-			cmd := exec.Command(exe, "engine-host")
-			cmd.Stderr = m.Stderr
-			return cmd
-		}
+		// What a host writes to stderr reaches the log through the pool.
+		m.EngineCommand = func() *exec.Cmd { return exec.Command(exe, "engine-host") }
 	}
 	c := m.Config
 	m.logger = newLogger(m.Stderr, c.LogFormat, c.LogLevel)

@@ -100,10 +100,14 @@ func (r Reader) Read(ctx context.Context, voice ttsc.Voice, p ttsc.Prosody, segs
 	sp, err := r.Engine.Synthesize(ctx, Request(voice, p, seg))
 	if err != nil {
 		r.Metrics.SegmentFailed(voice.Engine, string(ttsc.ErrorCode(err)))
+		cause := err
+		if e, ok := err.(*ttsc.Error); ok {
+			cause = e.Err // its message is in this one's
+		}
 		return nil, &ttsc.Error{
 			Code:    ttsc.ErrorCode(err),
 			Message: fmt.Sprintf("segment %d of %d: %s", i+1, len(segs), ttsc.ErrorMessage(err)),
-			Err:     err,
+			Err:     cause,
 		}
 	}
 	if sp.SampleRate > 0 {

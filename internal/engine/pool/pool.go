@@ -11,12 +11,14 @@ package pool
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"runtime"
 	"sync"
@@ -31,12 +33,15 @@ import (
 type Config struct {
 	// Workers is the number of host processes. Default runtime.NumCPU().
 	Workers int
-	// Command returns the command that starts one host. Required.
+	// Command returns the command that starts one host. Required. A
+	// command without a Stderr has what the host writes there logged, a
+	// few lines a host (see outputLines).
 	Command func() *exec.Cmd
 	// SegmentTimeout bounds one synthesis; a host that has not answered by
 	// then is killed and replaced. Default 30s.
 	SegmentTimeout time.Duration
-	// Logger receives restarts. Default slog.Default().
+	// Logger receives restarts and the hosts' output. Default
+	// slog.Default().
 	Logger *slog.Logger
 }
 
@@ -124,8 +129,23 @@ func (p *Pool) start() (*host, error) {
 	if err != nil {
 		return nil, err
 	}
+	var output *os.File // the read end of the host's stderr, when logged
+	if cmd.Stderr == nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		output, cmd.Stderr = r, w
+		defer w.Close() // the host has its own copy once started
+	}
 	if err := cmd.Start(); err != nil {
+		if output != nil {
+			output.Close()
+		}
 		return nil, err
+	}
+	if output != nil {
+		go p.logOutput(output, cmd.Process.Pid)
 	}
 	h := &host{cmd: cmd, stdin: stdin, w: bufio.NewWriterSize(stdin, 64<<10), r: bufio.NewReaderSize(stdout, 256<<10), exited: make(chan struct{})}
 	go func() {
@@ -147,6 +167,40 @@ func (p *Pool) start() (*host, error) {
 func (h *host) kill() {
 	if h.cmd.Process != nil {
 		h.cmd.Process.Kill()
+	}
+}
+
+// outputLines is how many lines of its output a host gets logged. A
+// host says nothing unless something is wrong, and when its engine
+// crashes the first lines say how (the C library's message, the signal);
+// the Go runtime's dump of every goroutine after them is only counted.
+const outputLines = 6
+
+// logOutput logs the first lines a host writes to stderr, each cut to 300
+// bytes, and then how many more it wrote, until the host and anything it
+// started have ended.
+func (p *Pool) logOutput(r io.ReadCloser, pid int) {
+	defer r.Close()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), 64<<10)
+	logged, more := 0, 0
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		switch {
+		case len(line) == 0:
+		case logged < outputLines:
+			logged++
+			p.cfg.Logger.Warn("engine host output", "pid", pid, "line", string(line[:min(len(line), 300)]))
+		default:
+			more++
+		}
+	}
+	if sc.Err() != nil { // a line too long to scan: the rest is not read
+		more++
+		io.Copy(io.Discard, r)
+	}
+	if more > 0 {
+		p.cfg.Logger.Warn("engine host output cut short", "pid", pid, "lines_not_logged", more)
 	}
 }
 

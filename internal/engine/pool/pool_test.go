@@ -2,12 +2,14 @@ package pool
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -35,13 +37,18 @@ func TestMain(m *testing.M) {
 }
 
 // misbehaving is an engine that fails on demand: "crash" ends the
-// process, "hang" never answers, "error" is refused; anything else gives
-// a short tone.
+// process, "babble" ends it after 40 lines on stderr, "hang" never
+// answers, "error" is refused; anything else gives a short tone.
 type misbehaving struct{}
 
 func (misbehaving) Synthesize(_ context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
 	switch req.Text {
 	case "crash":
+		os.Exit(3)
+	case "babble":
+		for i := range 40 {
+			fmt.Fprintf(os.Stderr, "line %d\n", i)
+		}
 		os.Exit(3)
 	case "hang":
 		select {}
@@ -228,5 +235,75 @@ func TestReady(t *testing.T) {
 	p.Close()
 	if err := p.Ready(); ttsc.ErrorCode(err) != ttsc.EUNAVAILABLE {
 		t.Errorf("a closed pool: %v, want EUNAVAILABLE", err)
+	}
+}
+
+// syncBuffer is a buffer a logger may write from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// A host that writes to stderr and dies gets its first lines logged as
+// records of the pool's logger, and the rest counted, not copied.
+func TestHostOutputLogged(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	p, err := New(Config{
+		Workers:        1,
+		SegmentTimeout: 10 * time.Second,
+		Logger:         slog.New(slog.NewJSONHandler(&logs, nil)),
+		Command: func() *exec.Cmd { // no Stderr: the pool reads it
+			cmd := exec.Command(exe, "-test.run=^$")
+			cmd.Env = append(os.Environ(), "TTSC_POOL_TEST_HOST=1")
+			return cmd
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Synthesize(context.Background(), ttsc.SynthesisRequest{Engine: "test", Text: "babble"}); ttsc.ErrorCode(err) != ttsc.ESYNTHESIS {
+		t.Fatalf("babble: %v, want the crash", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "engine host output cut short") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no summary of the output after 10 s; logs:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var lines []string
+	notLogged := -1.0
+	for _, rec := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(rec), &r); err != nil {
+			t.Fatalf("log line %q is not a JSON record: %v", rec, err)
+		}
+		switch r["msg"] {
+		case "engine host output":
+			lines = append(lines, r["line"].(string))
+		case "engine host output cut short":
+			notLogged = r["lines_not_logged"].(float64)
+		}
+	}
+	want := []string{"line 0", "line 1", "line 2", "line 3", "line 4", "line 5"}
+	if !slices.Equal(lines, want) || notLogged != 34 {
+		t.Errorf("logged lines %q and %v not logged; want %q and 34", lines, notLogged, want)
 	}
 }
