@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"io"
+	"os"
+	"os/exec"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/engine/espeak"
@@ -20,6 +22,17 @@ func runEngineHost(stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	return pool.Serve(stdin, stdout, hostEngines())
+}
+
+// engineHostCommand returns what starts an engine host: this executable's
+// engine-host command. What a host writes to stderr is left to the pool,
+// which logs it.
+func engineHostCommand() (func() *exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return func() *exec.Cmd { return exec.Command(exe, "engine-host") }, nil
 }
 
 // hostEngines starts the engines of an engine host by name; an engine

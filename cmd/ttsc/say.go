@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/audio"
 	"github.com/openttsc/ttsc/internal/audio/mp3"
+	"github.com/openttsc/ttsc/internal/engine/pool"
 	"github.com/openttsc/ttsc/internal/speech"
 	"github.com/openttsc/ttsc/internal/voices"
 )
@@ -86,18 +88,9 @@ func runSay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return os.WriteFile(out, data, 0o644)
 }
 
-// engines routes requests to the engines of this process by name.
-type engines map[string]ttsc.Engine
-
-func (e engines) Synthesize(ctx context.Context, req ttsc.SynthesisRequest) (*ttsc.Speech, error) {
-	eng, ok := e[req.Engine]
-	if !ok {
-		return nil, ttsc.Errorf(ttsc.EUNAVAILABLE, "engine %q is not built in", req.Engine)
-	}
-	return eng.Synthesize(ctx, req)
-}
-
-// sayLocal reads text with the engines linked into this binary.
+// sayLocal reads text with the engines linked into this binary, in an
+// engine host process as the server does, so that a text that crashes an
+// engine's C library ends with an error rather than a crash of ttsc.
 func sayLocal(ctx context.Context, voiceName, text, format string, p ttsc.Prosody) ([]byte, error) {
 	voice, ok := voices.Resolve(voices.Catalog(), voiceName)
 	if !ok {
@@ -107,9 +100,18 @@ func sayLocal(ctx context.Context, voiceName, text, format string, p ttsc.Prosod
 	if err != nil {
 		return nil, err
 	}
+	command, err := engineHostCommand()
+	if err != nil {
+		return nil, err
+	}
+	host, err := pool.New(pool.Config{Workers: 1, Command: command, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	defer host.Close()
 	var samples []int16
 	rate := 0
-	err = speech.Reader{Engine: engines(hostEngines())}.Speak(ctx, voice, p, prep, func(i int, sp *ttsc.Speech) error {
+	err = speech.Reader{Engine: host}.Speak(ctx, voice, p, prep, func(i int, sp *ttsc.Speech) error {
 		rate = sp.SampleRate
 		samples = append(samples, sp.Samples...)
 		return nil

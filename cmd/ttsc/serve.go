@@ -266,12 +266,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Now = time.Now
 	}
 	if m.EngineCommand == nil {
-		exe, err := os.Executable()
-		if err != nil {
+		if m.EngineCommand, err = engineHostCommand(); err != nil {
 			return err
 		}
-		// What a host writes to stderr reaches the log through the pool.
-		m.EngineCommand = func() *exec.Cmd { return exec.Command(exe, "engine-host") }
 	}
 	c := m.Config
 	m.logger = newLogger(m.Stderr, c.LogFormat, c.LogLevel)
