@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
@@ -325,13 +324,13 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 				return err
 			}
 		}
-		seg := prep.Segments[i]
-		for _, wd := range sp.Words {
-			a, b := prep.Original(seg.Start+wd.TextStart, false), prep.Original(seg.Start+wd.TextEnd, true)
-			ca, cb := utf8.RuneCountInString(prep.Display[:a]), utf8.RuneCountInString(prep.Display[:b])
-			ms := (samples + int64(wd.Sample)) * 1000 / int64(rate)
-			if err := wsjson.Write(sctx, conn, streamFrame{Type: "word", JobID: j.ID, Text: prep.Display[a:b],
-				BeginChar: &ca, EndChar: &cb, BeginMs: &ms}); err != nil {
+		// The words as a file of this segment would list them, timed
+		// from the start of the stream.
+		offset := samples * 1000 / int64(rate)
+		for _, wd := range speech.FileWords(prep, prep.Segments[i], speech.SegmentWords(sp)) {
+			ms := offset + wd.BeginMs
+			if err := wsjson.Write(sctx, conn, streamFrame{Type: "word", JobID: j.ID, Text: wd.Text,
+				BeginChar: &wd.BeginChar, EndChar: &wd.EndChar, BeginMs: &ms}); err != nil {
 				return err
 			}
 		}
