@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -238,24 +239,6 @@ func TestReady(t *testing.T) {
 	}
 }
 
-// syncBuffer is a buffer a logger may write from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // A host that writes to stderr and dies gets its first lines logged as
 // records of the pool's logger, and the rest counted, not copied.
 func TestHostOutputLogged(t *testing.T) {
@@ -263,11 +246,17 @@ func TestHostOutputLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	// The logger writes each record with one write to a file.
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	logs := func() string { b, _ := os.ReadFile(logFile.Name()); return string(b) }
 	p, err := New(Config{
 		Workers:        1,
 		SegmentTimeout: 10 * time.Second,
-		Logger:         slog.New(slog.NewJSONHandler(&logs, nil)),
+		Logger:         slog.New(slog.NewJSONHandler(logFile, nil)),
 		Command: func() *exec.Cmd { // no Stderr: the pool reads it
 			cmd := exec.Command(exe, "-test.run=^$")
 			cmd.Env = append(os.Environ(), "TTSC_POOL_TEST_HOST=1")
@@ -282,15 +271,15 @@ func TestHostOutputLogged(t *testing.T) {
 		t.Fatalf("babble: %v, want the crash", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), "engine host output cut short") {
+	for !strings.Contains(logs(), "engine host output cut short") {
 		if time.Now().After(deadline) {
-			t.Fatalf("no summary of the output after 10 s; logs:\n%s", logs.String())
+			t.Fatalf("no summary of the output after 10 s; logs:\n%s", logs())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	var lines []string
 	notLogged := -1.0
-	for _, rec := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+	for _, rec := range strings.Split(strings.TrimSpace(logs()), "\n") {
 		var r map[string]any
 		if err := json.Unmarshal([]byte(rec), &r); err != nil {
 			t.Fatalf("log line %q is not a JSON record: %v", rec, err)

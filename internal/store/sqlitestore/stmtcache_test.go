@@ -41,6 +41,7 @@ func kept(t *testing.T, sc *stmtConn, query string) bool {
 	return sc.stmts.Contains(query)
 }
 
+// sum runs query and adds up the integers of its rows.
 func sum(t *testing.T, conn *sql.Conn, query string, args ...any) int {
 	t.Helper()
 	rows, err := conn.QueryContext(context.Background(), query, args...)
@@ -48,6 +49,12 @@ func sum(t *testing.T, conn *sql.Conn, query string, args ...any) int {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	return sumRows(t, rows, func(int) {})
+}
+
+// sumRows adds up the integers of rows, calling each with each.
+func sumRows(t *testing.T, rows *sql.Rows, each func(x int)) int {
+	t.Helper()
 	n := 0
 	for rows.Next() {
 		var x int
@@ -55,6 +62,7 @@ func sum(t *testing.T, conn *sql.Conn, query string, args ...any) int {
 			t.Fatal(err)
 		}
 		n += x
+		each(x)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -87,17 +95,12 @@ func TestStatementCache(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := 0
-			for rows.Next() {
-				var x int
-				if err := rows.Scan(&x); err != nil {
-					t.Fatal(err)
+			want := map[int]int{1: 6, 2: 5, 3: 3}
+			n := sumRows(t, rows, func(x int) {
+				if got := sum(t, conn, sumQuery, x); got != want[x] {
+					t.Errorf("inner run from %d: sum %d, want %d", x, got, want[x])
 				}
-				n += x
-				if got := sum(t, conn, sumQuery, x); got != 6-n+x {
-					t.Errorf("inner run from %d: sum %d, want %d", x, got, 6-n+x)
-				}
-			}
+			})
 			rows.Close()
 			if n != 6 {
 				t.Errorf("outer rows: sum %d, want 6", n)
@@ -114,14 +117,7 @@ func TestStatementCache(t *testing.T) {
 			if kept(t, sc, sumQuery) {
 				t.Fatal("the statement was not evicted")
 			}
-			n := 0
-			for rows.Next() {
-				var x int
-				if err := rows.Scan(&x); err != nil {
-					t.Fatal(err)
-				}
-				n += x
-			}
+			n := sumRows(t, rows, func(int) {})
 			if err := rows.Close(); err != nil || n != 6 {
 				t.Errorf("evicted statement's rows: sum %d, close %v; want 6, nil", n, err)
 			}
