@@ -14,6 +14,20 @@ import (
 // ownPackage is the prefix of ttsc's own functions in a profile.
 const ownPackage = "github.com/openttsc/ttsc/"
 
+// plumbing are ttsc's functions that every query of the database passes
+// through, River's as well as ttsc's: time below them is charged to the
+// code that made the query.
+var plumbing = []string{
+	ownPackage + "internal/store/sqlitestore.(*stmtConn)",
+	ownPackage + "internal/store/sqlitestore.(*stmtRows)",
+}
+
+// asks reports whether f is a function of ttsc's own that time spent
+// below it is charged to.
+func asks(f string) bool {
+	return strings.HasPrefix(f, ownPackage) && !slices.ContainsFunc(plumbing, func(p string) bool { return strings.HasPrefix(f, p) })
+}
+
 // cpuProfile profiles the server's CPU for about d, from now, and returns
 // a function that waits for the profile.
 func (s *server) cpuProfile(d time.Duration) func() (*profile.Profile, error) {
@@ -74,7 +88,7 @@ func hotspots(p *profile.Profile, n int) (self, own []share) {
 			continue
 		}
 		selfTime[frames[0]] += v
-		i := slices.IndexFunc(frames, func(f string) bool { return strings.HasPrefix(f, ownPackage) })
+		i := slices.IndexFunc(frames, asks)
 		// Time with no ttsc frame goes to the goroutine it ran on: the
 		// garbage collector, the HTTP server's own work, River's loops.
 		name := "no ttsc frame, in " + frames[len(frames)-1]
