@@ -396,7 +396,7 @@ func voiceOf(engine string) ttsc.Voice {
 type server struct {
 	bin     string
 	args    []string // the flags startServer gave it
-	debug   string // base URL of its profiler
+	debug   string   // base URL of its profiler
 	procs   []*exec.Cmd
 	url     string
 	dir     string
