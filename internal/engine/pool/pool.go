@@ -129,6 +129,9 @@ func (p *Pool) start() (*host, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f, ok := stdout.(*os.File); ok {
+		widenPipe(f)
+	}
 	var output *os.File // the read end of the host's stderr, when logged
 	if cmd.Stderr == nil {
 		r, w, err := os.Pipe()
