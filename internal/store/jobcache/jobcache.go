@@ -5,8 +5,9 @@
 // A cached job is never staler than the database allows:
 //
 //   - When this process is the only writer of jobs (SQLite, role all),
-//     every write passes through the cache, which updates the job's entry
-//     (a file added) or drops it; jobs in any state are cached.
+//     every write passes through the cache, which keeps the job a start
+//     returns, adds an added file to the job's entry, and drops the entry
+//     on other writes; jobs in any state are cached.
 //   - Otherwise other processes change jobs unseen, so only ended jobs are
 //     cached (an ended job changes no more), and only for a while, since
 //     another process may delete it (retention).
@@ -103,18 +104,28 @@ func (s *Store) Job(ctx context.Context, projectID, id string) (*ttsc.Job, error
 	if err != nil || !s.cacheable(j) {
 		return j, err
 	}
-	e = entry{job: clone(j)}
-	if !s.cfg.SoleWriter {
-		e.expiry = s.cfg.Now().Add(s.cfg.TTL)
-	}
 	s.mu.Lock()
-	// A write of this job that ended after the read began may have
-	// changed it after it was read.
-	if begun >= s.floor && s.last[id] <= begun {
-		s.jobs.Add(id, e)
+	if s.unchangedSince(id, begun) {
+		s.jobs.Add(id, s.newEntry(j))
 	}
 	s.mu.Unlock()
 	return j, nil
+}
+
+// unchangedSince reports whether no write of the job has ended since the
+// write count was begun: a write that ended after a read began may have
+// changed the job after it was read. s.mu is held.
+func (s *Store) unchangedSince(id string, begun uint64) bool {
+	return begun >= s.floor && s.last[id] <= begun
+}
+
+// newEntry is the cache's own copy of j.
+func (s *Store) newEntry(j *ttsc.Job) entry {
+	e := entry{job: clone(j)}
+	if !s.cfg.SoleWriter {
+		e.expiry = s.cfg.Now().Add(s.cfg.TTL)
+	}
+	return e
 }
 
 func (s *Store) cacheable(j *ttsc.Job) bool {
@@ -145,10 +156,22 @@ func (s *Store) noteWrite(id string) {
 	s.last[id] = s.write
 }
 
-// StartJob starts the job and drops its cached copy.
+// StartJob starts the job and keeps the job the store returns, which it
+// read after the change, unless another write of the job ended meanwhile.
 func (s *Store) StartJob(ctx context.Context, id string, segments int) (*ttsc.Job, error) {
-	defer s.written(id)
-	return s.JobStore.StartJob(ctx, id, segments)
+	s.mu.Lock()
+	begun := s.write
+	s.mu.Unlock()
+	j, err := s.JobStore.StartJob(ctx, id, segments)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jobs.Remove(id)
+	keep := err == nil && s.unchangedSince(id, begun) && s.cacheable(j)
+	s.noteWrite(id)
+	if keep {
+		s.jobs.Add(id, s.newEntry(j))
+	}
+	return j, err
 }
 
 // AddFile records the file and adds it to the job's cached copy, so that

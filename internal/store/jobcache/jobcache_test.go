@@ -269,3 +269,75 @@ func TestReadRacingWriteIsNotKept(t *testing.T) {
 		t.Errorf("after the write the job reads %s; want FAILED", j.State)
 	}
 }
+
+// A job the cache started is answered from memory as the store returned
+// it, without a read.
+func TestStartedJobIsServedFromMemory(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	s := jobcache.New(db, jobcache.Config{SoleWriter: true})
+	if err := s.CreateJob(ctx, newJob("j1")); err != nil {
+		t.Fatal(err)
+	}
+	started, err := s.StartJob(ctx, "j1", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ended behind the cache's back, which only another writer would do.
+	if err := db.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", ""); err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Job(ctx, "p1", "j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(started, j); diff != "" {
+		t.Errorf("the started job was not kept as StartJob returned it (-started +read):\n%s", diff)
+	}
+}
+
+// slowStart is a store whose StartJob waits, after starting the job,
+// until it is let go, so a test can write before the cache keeps it.
+type slowStart struct {
+	*sqlitestore.DB
+	started, resume chan struct{}
+}
+
+func (p slowStart) StartJob(ctx context.Context, id string, n int) (*ttsc.Job, error) {
+	j, err := p.DB.StartJob(ctx, id, n)
+	p.started <- struct{}{}
+	<-p.resume
+	return j, err
+}
+
+// A write that ends while StartJob returns must not leave the job as
+// StartJob read it in the cache.
+func TestStartRacingWriteIsNotKept(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	p := slowStart{db, make(chan struct{}), make(chan struct{})}
+	s := jobcache.New(p, jobcache.Config{SoleWriter: true})
+	if err := s.CreateJob(ctx, newJob("j1")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() {
+		_, err := s.StartJob(ctx, "j1", 1)
+		done <- err
+	}()
+	<-p.started
+	if err := s.EndJob(ctx, "j1", ttsc.JobFailed, "MSS.00000004", "no"); err != nil {
+		t.Fatal(err)
+	}
+	p.resume <- struct{}{}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Job(ctx, "p1", "j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != ttsc.JobFailed {
+		t.Errorf("after the racing write the job reads %s; want FAILED", j.State)
+	}
+}
