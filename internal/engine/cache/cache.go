@@ -56,6 +56,8 @@ type Engine struct {
 	lru     *list.List // of *entry, most recent first
 	index   map[[32]byte]*list.Element
 	reading map[[32]byte]*read // the segments the engine is reading
+	closed  bool               // no segment is written any more
+	writes  sync.WaitGroup     // the segments being written
 }
 
 // read is a segment the engine is reading for one caller while others
@@ -151,8 +153,14 @@ func removeAbandoned(root string) {
 	}
 }
 
-// Close removes the cache's files. The cache must not be used after.
+// Close removes the cache's files, once the segments being written are.
+// A read still running when it is called, such as a preview's read
+// ahead, answers without keeping its segment.
 func (e *Engine) Close() error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	e.writes.Wait()
 	err := os.RemoveAll(e.dir)
 	e.lock.Close()
 	return err
@@ -284,10 +292,15 @@ func (e *Engine) put(k [32]byte, sp *ttsc.Speech) {
 	}
 	e.mu.Lock()
 	_, dup := e.index[k]
-	e.mu.Unlock()
-	if dup {
-		return // another caller read the same text meanwhile
+	closed := e.closed
+	if !dup && !closed {
+		e.writes.Add(1) // before Close waits: closed is set under mu
 	}
+	e.mu.Unlock()
+	if dup || closed {
+		return // another caller read the same text meanwhile, or closing
+	}
+	defer e.writes.Done()
 	// A segment enters the index only once its file is whole: written
 	// under a name of its own, then renamed into place.
 	tmp, err := os.CreateTemp(e.dir, "new-")

@@ -2,7 +2,9 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -360,3 +362,34 @@ type lockedStats struct {
 
 func (s *lockedStats) CacheHit()  { s.mu.Lock(); s.hits++; s.mu.Unlock() }
 func (s *lockedStats) CacheMiss() { s.mu.Lock(); s.misses++; s.mu.Unlock() }
+
+// Reads that end while the cache closes do not keep their segments, and
+// the cache's directory is gone once Close returns.
+func TestCloseDuringReads(t *testing.T) {
+	g := &gated{started: make(chan struct{}, 8), release: make(chan struct{})}
+	c, err := Open(g, t.TempDir(), 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			if _, err := c.Synthesize(context.Background(), req(fmt.Sprintf("text %d", i), 100)); err != nil {
+				t.Errorf("read %d: %v", i, err)
+			}
+		})
+	}
+	for range 8 {
+		<-g.started
+	}
+	closed := make(chan error)
+	go func() { closed <- c.Close() }()
+	close(g.release) // the reads end while Close runs
+	wg.Wait()
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := os.Stat(c.dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the cache's directory after Close: %v, want it gone", err)
+	}
+}
