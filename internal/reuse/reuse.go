@@ -32,7 +32,8 @@ type Index struct {
 // Entry is what the index knows of a segment read before.
 type Entry struct {
 	// File is the segment's audio file as recorded on the job that read
-	// it, with that job's word timings.
+	// it. Its word timings are not kept: they belong to that job's text,
+	// and Words gives them for any other.
 	File ttsc.File
 	// Words times the segment's words independently of the text around
 	// it (speech.SegmentWords): byte offsets in the segment's text,
@@ -56,10 +57,12 @@ func (x *Index) Fill() float64 {
 	return float64(x.files.Len()) / float64(x.max)
 }
 
-// Put records that the segment with key is stored as e.File. The index
-// keeps e: the caller must not change it afterwards.
+// Put records that the segment with key is stored as e.File, without
+// e.File.Words. The index keeps e.Words: the caller must not change it
+// afterwards.
 func (x *Index) Put(key [32]byte, e Entry) {
 	if x != nil {
+		e.File.Words = nil
 		x.files.Add(key, e)
 	}
 }
