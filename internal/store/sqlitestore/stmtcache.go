@@ -43,7 +43,7 @@ func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, ok := dc.(sqliteConn)
 	if !ok {
 		dc.Close()
-		return nil, errors.New("sqlitestore: the SQLite driver's connections lack an interface the statement cache needs")
+		return nil, errDriver
 	}
 	sc := &stmtConn{sqliteConn: conn}
 	sc.stmts, _ = simplelru.NewLRU(stmtsPerConn, func(_ string, s *cachedStmt) {
@@ -74,16 +74,21 @@ type sqliteConn interface {
 // is not run again until they close; one evicted meanwhile is closed by
 // the last of them.
 type cachedStmt struct {
-	driver.Stmt
+	sqliteStmt
 	users   int
 	evicted bool
 }
 
-// stmtStatement is what the SQLite driver's statements do.
-type stmtStatement interface {
+// sqliteStmt is what the SQLite driver's statements do.
+type sqliteStmt interface {
+	driver.Stmt
 	driver.StmtExecContext
 	driver.StmtQueryContext
 }
+
+// errDriver says the SQLite driver does not do what the statement cache
+// needs of it; modernc.org/sqlite does.
+var errDriver = errors.New("sqlitestore: the SQLite driver's connections, statements or rows lack an interface the statement cache needs")
 
 // stmtConn is a connection that keeps the statements it runs prepared.
 type stmtConn struct {
@@ -108,11 +113,12 @@ func (c *stmtConn) acquire(ctx context.Context, query string) (*cachedStmt, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := ds.(stmtStatement); !ok {
+	st, ok := ds.(sqliteStmt)
+	if !ok {
 		ds.Close()
-		return nil, nil
+		return nil, errDriver
 	}
-	s := &cachedStmt{Stmt: ds, users: 1}
+	s := &cachedStmt{sqliteStmt: st, users: 1}
 	c.stmts.Add(query, s)
 	return s, nil
 }
@@ -141,7 +147,7 @@ func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.
 	if s == nil {
 		return c.sqliteConn.ExecContext(ctx, query, args)
 	}
-	r, err := s.Stmt.(stmtStatement).ExecContext(ctx, args)
+	r, err := s.ExecContext(ctx, args)
 	c.release(query, s, err != nil)
 	return r, err
 }
@@ -156,16 +162,16 @@ func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver
 	if s == nil {
 		return c.sqliteConn.QueryContext(ctx, query, args)
 	}
-	r, err := s.Stmt.(stmtStatement).QueryContext(ctx, args)
+	r, err := s.QueryContext(ctx, args)
 	if err != nil {
 		c.release(query, s, true)
 		return nil, err
 	}
 	sr, ok := r.(sqliteRows)
-	if !ok {
+	if !ok { // not run again: it may have written
 		r.Close()
 		c.release(query, s, true)
-		return c.sqliteConn.QueryContext(ctx, query, args)
+		return nil, errDriver
 	}
 	return &stmtRows{sqliteRows: sr, done: func(failed bool) { c.release(query, s, failed) }}, nil
 }
