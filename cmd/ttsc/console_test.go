@@ -433,9 +433,18 @@ func TestConsole(t *testing.T) {
 				b.set(t, "voice-language", c.language)
 				b.set(t, "voice-sex", c.sex)
 				b.set(t, "voice-engine", c.engine)
-				b.wait(t, "the filtered voices", fmt.Sprintf(`document.getElementById('voice-count').dataset.count === '%d'`, len(want)), 10*time.Second)
-				got := evalJS[[]string](t, b, `[...document.querySelectorAll('#voice-grid .voice-card')].map(c => c.dataset.assetId)`)
 				n := min(len(want), 12)
+				// The count alone may match a filter set part way (same
+				// count, other engine): wait for the first cards too.
+				ids := make([]string, n)
+				for i := range n {
+					ids[i] = want[i].ID
+				}
+				first, _ := json.Marshal(ids)
+				const cards = `[...document.querySelectorAll('#voice-grid .voice-card')].map(c => c.dataset.assetId)`
+				b.wait(t, "the filtered voices", fmt.Sprintf(`document.getElementById('voice-count').dataset.count === '%d' && JSON.stringify(%s) === %q`,
+					len(want), cards, first), 10*time.Second)
+				got := evalJS[[]string](t, b, cards)
 				if len(got) != n {
 					t.Fatalf("%d cards, want %d", len(got), n)
 				}
