@@ -14,6 +14,31 @@ type Blob struct {
 	ModTime time.Time
 }
 
+// OpenFile opens the file f of a job: its blob, or the part of it that f
+// names when f shares its blob with others (see Appender). Returns
+// ENOTFOUND if the blob is missing or shorter than f.
+func OpenFile(ctx context.Context, s BlobStore, f File) (*Blob, error) {
+	b, err := s.Open(ctx, f.Key)
+	if err != nil {
+		return nil, err
+	}
+	if f.Offset == 0 && f.Size == b.Size {
+		return b, nil
+	}
+	ra, ok := b.ReadSeekCloser.(io.ReaderAt)
+	if !ok || f.Offset < 0 || f.Size < 0 || f.Offset+f.Size > b.Size {
+		b.Close()
+		return nil, Errorf(ENOTFOUND, "file %s at %d is not in its blob", f.Key, f.Offset)
+	}
+	return &Blob{ReadSeekCloser: part{io.NewSectionReader(ra, f.Offset, f.Size), b}, Size: f.Size, ModTime: b.ModTime}, nil
+}
+
+// part is a section of a blob that closes the blob.
+type part struct {
+	*io.SectionReader
+	io.Closer
+}
+
 // BlobStore keeps job files under keys such as
 // "{project}/{job}/audio-0000.wav". Keys use only [a-z0-9._/-] and never
 // contain "..".
@@ -25,6 +50,22 @@ type BlobStore interface {
 	Open(ctx context.Context, key string) (*Blob, error)
 	// Delete removes the blob; deleting a missing blob is not an error.
 	Delete(ctx context.Context, key string) error
+}
+
+// Appender is implemented by blob stores that can add to the end of a
+// blob: the local disk. The audio files of a preview are then appended to
+// one blob of their job, each a whole WAV or MP3 file of its own that a
+// File names by its Offset and Size, so a preview of many sentences costs
+// the file system one new file instead of one per sentence. A store
+// without it (S3) keeps a blob per file. A store that is a Presigner must
+// not be an Appender: its URLs serve whole blobs.
+type Appender interface {
+	// Append adds data at the end of the blob key, creating it, and
+	// returns the offset it starts at once it is stored as durably as a
+	// Put. Appends to one key, from any process, are written one after
+	// another. A failed append may leave bytes after the end of what
+	// earlier appends returned, which no File names.
+	Append(ctx context.Context, key string, data []byte) (offset int64, err error)
 }
 
 // Presigner is implemented by blob stores that can hand out download URLs

@@ -134,7 +134,11 @@ type File struct {
 	Kind  FileKind
 	Index int
 	// Key names the blob in the BlobStore.
-	Key         string
+	Key string
+	// Offset is where the file starts in its blob, and Size its length
+	// from there. Files appended to a shared blob (see Appender) start
+	// anywhere; any other file is its whole blob, at Offset 0.
+	Offset      int64
 	ContentType string
 	Size        int64
 	// DurationMs is the audio duration, for audio files.

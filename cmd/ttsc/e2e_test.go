@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,14 +216,31 @@ func TestPreviewFilesGrow(t *testing.T) {
 	if len(last) < 5 {
 		t.Fatalf("%d files for a %d-character text, want several segments", len(last), len(text))
 	}
-	for i, f := range last {
+	checkPreviewFiles(t, last)
+}
+
+// checkPreviewFiles checks that a preview's download URLs name its files
+// in order, each once: on S3 objects audio-0000.wav, audio-0001.wav, …;
+// on disk parts of its blob audition.wav, one after another.
+func checkPreviewFiles(t *testing.T, files []model.AuditionFile) {
+	t.Helper()
+	end := int64(-1)
+	for i, f := range files {
 		u, err := url.Parse(f.DownloadUrl)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := fmt.Sprintf("audio-%04d.wav", i); !strings.HasSuffix(u.Path, want) {
-			t.Errorf("file %d is %s, want it to end in %s", i, u.Path, want)
+		if testMode == "postgres-s3" {
+			if want := fmt.Sprintf("audio-%04d.wav", i); !strings.HasSuffix(u.Path, want) {
+				t.Errorf("file %d is %s, want it to end in %s", i, u.Path, want)
+			}
+			continue
 		}
+		var off, size int64
+		if _, err := fmt.Sscanf(u.Query().Get("part"), "%d-%d", &off, &size); err != nil || !strings.HasSuffix(u.Path, "/audition.wav") || off <= end {
+			t.Errorf("file %d is %s part %q, want a part of audition.wav after %d", i, u.Path, u.Query().Get("part"), end)
+		}
+		end = off + size - 1
 	}
 }
 
@@ -531,25 +550,65 @@ func TestDownloadURLs(t *testing.T) {
 	onlyOn(t, "sqlite", "postgres")
 	ts := startServer(t, "")
 	c := ts.client(t, ts.Cred)
-	created, err := c.CreateTtsAudition(&model.CreateTtsAuditionRequest{Body: &model.CreateTtsAuditionRequestBody{Text: "Download me.", Emotion: voiceID(t, "EN")}})
+	// Two sentences too long to be packed into one segment: two files.
+	text := "Download me, the first file of this preview, long enough that the server reads it as a segment of its own instead of joining it to the sentence after it. " +
+		"And then download me, the second file of the same preview."
+	created, err := c.CreateTtsAudition(&model.CreateTtsAuditionRequest{Body: &model.CreateTtsAuditionRequestBody{Text: text, Emotion: voiceID(t, "EN")}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp := waitAudition(t, c, *created.JobId)
-	u := (*resp.Files)[0].DownloadUrl
+	if len(*resp.Files) != 2 {
+		t.Fatalf("%d files, want 2", len(*resp.Files))
+	}
+	u, u2 := (*resp.Files)[0].DownloadUrl, (*resp.Files)[1].DownloadUrl
 	whole := download(t, u)
 
-	t.Run("OKRange", func(t *testing.T) {
-		r, _ := http.NewRequest("GET", u, nil)
-		r.Header.Set("Range", "bytes=0-43")
+	t.Run("OKEachFileWhole", func(t *testing.T) {
+		second := download(t, u2)
+		for i, b := range [][]byte{whole, second} {
+			p, err := audio.DecodeWAV(b)
+			if err != nil {
+				t.Fatalf("file %d: %v", i, err)
+			}
+			if err := audio.CheckSpeech(p); err != nil {
+				t.Errorf("file %d: %v", i, err)
+			}
+		}
+		// On disk the two are parts of one blob of the job.
+		if a, b := strings.Split(u, "?")[0], strings.Split(u2, "?")[0]; a != b {
+			t.Errorf("the files are different blobs: %s and %s", a, b)
+		}
+	})
+	t.Run("OKRangeOfSecondFile", func(t *testing.T) {
+		r, _ := http.NewRequest("GET", u2, nil)
+		r.Header.Set("Range", "bytes=0-3")
 		res, err := http.DefaultClient.Do(r)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != http.StatusPartialContent || !bytes.Equal(b, whole[:44]) {
-			t.Errorf("Range: status %d, %d bytes; want 206 and the 44-byte header", res.StatusCode, len(b))
+		if res.StatusCode != http.StatusPartialContent || string(b) != "RIFF" {
+			t.Errorf("Range: status %d, %q; want 206 and the second file's first bytes, RIFF", res.StatusCode, b)
+		}
+	})
+	t.Run("OKURLOfAWholeBlobSignedWithoutPart", func(t *testing.T) {
+		// URLs signed before files shared blobs name no part: they
+		// serve the whole blob, until they expire.
+		key, err := auth.LoadKey(filepath.Join(ts.Config.Data, "url-signing.key"), 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pu, _ := url.Parse(u)
+		exp, _ := strconv.ParseInt(pu.Query().Get("expires"), 10, 64)
+		blob := strings.TrimPrefix(pu.Path, "/files/")
+		pu.RawQuery = ""
+		pu.Path = ""
+		target := signedTarget(key, blob, blob, exp)
+		got := download(t, strings.TrimSuffix(pu.String(), "/")+target)
+		if !bytes.HasPrefix(got, whole) || len(got) <= len(whole) {
+			t.Errorf("%d bytes, want the whole blob: both files", len(got))
 		}
 	})
 	tamper := func(f func(q url.Values, p string) (url.Values, string)) string {
@@ -573,7 +632,15 @@ func TestDownloadURLs(t *testing.T) {
 			return q, p
 		})},
 		{"ErrOtherFile", tamper(func(q url.Values, p string) (url.Values, string) {
-			return q, strings.Replace(p, "audio-0000", "audio-0001", 1)
+			return q, strings.Replace(p, "audition.wav", "audio-0000.wav", 1)
+		})},
+		{"ErrOtherPart", tamper(func(q url.Values, p string) (url.Values, string) {
+			q.Set("part", "0-"+strconv.Itoa(len(whole)+1))
+			return q, p
+		})},
+		{"ErrNoPart", tamper(func(q url.Values, p string) (url.Values, string) {
+			q.Del("part")
+			return q, p
 		})},
 		{"ErrPathTraversal", tamper(func(q url.Values, p string) (url.Values, string) {
 			return q, "/files/../ttsc.db"
@@ -770,17 +837,7 @@ func TestShutdownRequeues(t *testing.T) {
 	if *resp.Code != "0" {
 		t.Fatalf("after restart: code %s message %s", *resp.Code, *resp.Message)
 	}
-	seen := map[string]bool{}
-	for i, f := range *resp.Files {
-		u, _ := url.Parse(f.DownloadUrl)
-		if seen[u.Path] {
-			t.Errorf("file %s listed twice", u.Path)
-		}
-		seen[u.Path] = true
-		if want := fmt.Sprintf("audio-%04d.wav", i); !strings.HasSuffix(u.Path, want) {
-			t.Errorf("file %d is %s, want %s", i, u.Path, want)
-		}
-	}
+	checkPreviewFiles(t, *resp.Files)
 }
 
 // TestEngineMemoryLimit has an engine host allocate without end: the

@@ -26,9 +26,9 @@ import (
 // required.
 type Config struct {
 	Jobs ttsc.JobStore
-	// DownloadURL returns a download URL for a blob key, as the API hands
+	// DownloadURL returns a download URL for a job's file, as the API hands
 	// out.
-	DownloadURL func(ctx context.Context, key string) (string, error)
+	DownloadURL func(ctx context.Context, f ttsc.File) (string, error)
 	// Key returns the callback signing key of a project.
 	Key func(projectID string) string
 	// Client sends the requests; it decides which hosts may be reached
@@ -148,7 +148,7 @@ func (w *Worker) payload(ctx context.Context, j *ttsc.Job) ([]byte, error) {
 		p.Status, p.Code = "ERROR", j.Code
 	}
 	for _, f := range j.Files {
-		u, err := w.cfg.DownloadURL(ctx, f.Key)
+		u, err := w.cfg.DownloadURL(ctx, f)
 		if err != nil {
 			return nil, err
 		}

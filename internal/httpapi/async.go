@@ -165,7 +165,7 @@ func (s *Server) handleShowAsyncJob(w http.ResponseWriter, r *http.Request) erro
 		resp.Code = j.Code
 	}
 	for _, f := range j.Files {
-		u, err := s.DownloadURL(r.Context(), f.Key)
+		u, err := s.DownloadURL(r.Context(), f)
 		if err != nil {
 			return err
 		}

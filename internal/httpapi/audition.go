@@ -201,7 +201,7 @@ func (s *Server) handleShowAuditionFile(w http.ResponseWriter, r *http.Request) 
 		if f.Kind != ttsc.FileAudio {
 			continue
 		}
-		u, err := s.DownloadURL(r.Context(), f.Key)
+		u, err := s.DownloadURL(r.Context(), f)
 		if err != nil {
 			return err
 		}

@@ -111,7 +111,7 @@ func (s *Server) jobDetail(r *http.Request, j *ttsc.Job) (ttsJobDetail, error) {
 		if f.Kind != ttsc.FileAudio {
 			continue
 		}
-		u, err := s.DownloadURL(r.Context(), f.Key)
+		u, err := s.DownloadURL(r.Context(), f)
 		if err != nil {
 			return d, err
 		}

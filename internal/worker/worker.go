@@ -394,7 +394,7 @@ func (w *Worker) upload(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions) 
 
 // put1 uploads one stored file to url.
 func (w *Worker) put1(ctx context.Context, field, url string, f ttsc.File) error {
-	b, err := w.cfg.Blobs.Open(ctx, f.Key)
+	b, err := ttsc.OpenFile(ctx, w.cfg.Blobs, f)
 	if err != nil {
 		return transient(err)
 	}
@@ -486,7 +486,26 @@ func (w *Worker) storeBlob(ctx context.Context, j *ttsc.Job, index int, samples 
 	} else {
 		data = audio.EncodeWAV(samples, rate, j.Prosody.Channels)
 	}
-	f, err := w.put(ctx, j, ttsc.FileAudio, "audio", ext, ctype, data, index)
+	var f ttsc.File
+	var err error
+	if a, ok := w.cfg.Blobs.(ttsc.Appender); ok && j.Type == ttsc.JobAudition {
+		f, err = w.append(ctx, a, j, ext, ctype, data, index)
+	} else {
+		f, err = w.put(ctx, j, ttsc.FileAudio, "audio", ext, ctype, data, index)
+	}
 	f.DurationMs, f.Words = durationMs, words
 	return f, err
+}
+
+// append stores audio file index of a preview at the end of the one blob
+// of its job that holds them all, and returns its record. A retry appends
+// the files not yet recorded again; what an attempt appended without
+// recording stays in the blob, unnamed.
+func (w *Worker) append(ctx context.Context, a ttsc.Appender, j *ttsc.Job, ext, ctype string, data []byte, index int) (ttsc.File, error) {
+	key := fmt.Sprintf("%s/%s/audition.%s", j.ProjectID, j.ID, ext)
+	off, err := a.Append(ctx, key, data)
+	if err != nil {
+		return ttsc.File{}, storeFailed(err, key)
+	}
+	return ttsc.File{Kind: ttsc.FileAudio, Index: index, Key: key, Offset: off, ContentType: ctype, Size: int64(len(data))}, nil
 }

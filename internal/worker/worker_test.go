@@ -141,8 +141,16 @@ func TestWorkSucceeds(t *testing.T) {
 			if got.State != ttsc.JobSucceeded || got.Code != "0" || got.Segments != 3 || len(got.Files) != 3 {
 				t.Fatalf("job %s code %q, %d segments, %d files; want SUCCEED 0 with 3 of each", got.State, got.Code, got.Segments, len(got.Files))
 			}
+			// The files follow each other in one blob of the job.
+			var end int64
 			for i, f := range got.Files {
-				blob, err := b.blobs.Open(context.Background(), f.Key)
+				if f.Key != "proj/job1/audition.wav" || f.Offset != end {
+					t.Errorf("file %d: %s at %d, want proj/job1/audition.wav at %d", i, f.Key, f.Offset, end)
+				}
+				end += f.Size
+			}
+			for i, f := range got.Files {
+				blob, err := ttsc.OpenFile(context.Background(), b.blobs, f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -197,6 +205,50 @@ func TestRetrySkipsDoneSegments(t *testing.T) {
 	got, _ := b.db.Job(context.Background(), "proj", "job1")
 	if got.State != ttsc.JobSucceeded || len(got.Files) != 3 {
 		t.Errorf("job %s with %d files, want SUCCEED with 3", got.State, len(got.Files))
+	}
+}
+
+// TestRetryAppendsAfterAFailedAttempt: a preview's files share one blob,
+// and an attempt that failed part way leaves in it what it recorded and,
+// here, bytes it wrote without recording them (a write cut short). The
+// next attempt appends the missing files after those, and every recorded
+// file is still whole.
+func TestRetryAppendsAfterAFailedAttempt(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	j := b.job(t, threeSentences, ttsc.DefaultProsody(), englishVoice(t))
+	b.engine.failOn, b.engine.failErr = "second", ttsc.Errorf(ttsc.EINTERNAL, "engine host restarted")
+	if err := b.worker(t, b.blobs).Work(ctx, riverJob(j, 1)); err == nil {
+		t.Fatal("the failing attempt succeeded")
+	}
+	if _, err := b.blobs.Append(ctx, "proj/job1/audition.wav", []byte("cut short")); err != nil {
+		t.Fatal(err)
+	}
+	b.engine.failOn = ""
+	if err := b.worker(t, b.blobs).Work(ctx, riverJob(j, 2)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.db.Job(ctx, "proj", "job1")
+	if got.State != ttsc.JobSucceeded || len(got.Files) != 3 {
+		t.Fatalf("job %s with %d files, want SUCCEED with 3", got.State, len(got.Files))
+	}
+	if f0, f1 := got.Files[0], got.Files[1]; f1.Offset != f0.Offset+f0.Size+int64(len("cut short")) {
+		t.Errorf("file 1 at %d, want after file 0 (%d+%d) and the unrecorded bytes", f1.Offset, f0.Offset, f0.Size)
+	}
+	for i, f := range got.Files {
+		blob, err := ttsc.OpenFile(ctx, b.blobs, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(blob)
+		blob.Close()
+		p, err := audio.DecodeWAV(data)
+		if err != nil {
+			t.Fatalf("file %d: %v", i, err)
+		}
+		if err := audio.CheckSpeech(p); err != nil {
+			t.Errorf("file %d: %v", i, err)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"syscall"
 	"time"
 
 	"github.com/openttsc/ttsc"
@@ -21,7 +22,10 @@ type Store struct {
 	dir  string
 }
 
-var _ ttsc.BlobStore = (*Store)(nil)
+var (
+	_ ttsc.BlobStore = (*Store)(nil)
+	_ ttsc.Appender  = (*Store)(nil)
+)
 
 // New returns a store keeping blobs under dir, which it creates. It
 // removes the temporary files that writers killed mid-write left behind.
@@ -85,14 +89,20 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 	return nil
 }
 
-// createTemp creates the temporary file tmp and, when they are missing,
-// the directories of key. A concurrent Delete may remove a directory it
-// has just made, once it is empty, and a concurrent Put may make one
-// first; either way creating the file is tried again.
+// createTemp creates the temporary file tmp beside key.
 func (s *Store) createTemp(key, tmp string) (*os.File, error) {
+	return s.openFile(key, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+}
+
+// openFile opens name, a file beside key, with flag, which holds
+// O_CREATE, making the directories of key when they are missing. A
+// concurrent Delete may remove a directory it has just made, once it is
+// empty, and a concurrent Put may make one first; either way opening the
+// file is tried again.
+func (s *Store) openFile(key, name string, flag int) (*os.File, error) {
 	dir := path.Dir(key)
 	for attempt := 0; ; attempt++ {
-		f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+		f, err := s.root.OpenFile(name, flag, 0o640)
 		if err == nil || !errors.Is(err, fs.ErrNotExist) || dir == "." || attempt == 100 {
 			return f, err
 		}
@@ -103,6 +113,44 @@ func (s *Store) createTemp(key, tmp string) (*os.File, error) {
 			return nil, err
 		}
 	}
+}
+
+// Append adds data at the end of the blob key under an exclusive lock of
+// the file, so appends from any process follow each other, and syncs it.
+// It creates no temporary file: on this store's file systems creating a
+// file costs far more than writing one (see docs/storage.md).
+func (s *Store) Append(ctx context.Context, key string, data []byte) (offset int64, err error) {
+	defer ttsc.WrapOp(&err, "diskblob.Append")
+	if err := ttsc.ValidBlobKey(key); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	f, err := s.openFile(key, key, os.O_WRONLY|os.O_CREATE|os.O_APPEND)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	offset = st.Size()
+	if _, err := f.Write(data); err != nil {
+		f.Truncate(offset) // what was written in part, as far as it goes
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if offset == 0 { // the file may be new: make its name durable too
+		s.syncDir(path.Dir(key))
+	}
+	return offset, nil
 }
 
 // syncDir makes a rename in dir durable. Failure only risks losing the

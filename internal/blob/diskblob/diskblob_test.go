@@ -164,6 +164,12 @@ func TestSymlinkEscape(t *testing.T) {
 	if err := s.Put(ctx, "link/new.wav", []byte("x"), ""); err == nil {
 		t.Error("wrote outside the store through a symlink")
 	}
+	if _, err := s.Append(ctx, "link/new.wav", []byte("x")); err == nil {
+		t.Error("appended outside the store through a symlink")
+	}
+	if _, err := s.Append(ctx, "file.wav", []byte("x")); err == nil {
+		t.Error("appended to a file outside the store through a symlink")
+	}
 	if _, err := os.Stat(filepath.Join(outside, "new.wav")); err == nil {
 		t.Error("a file appeared outside the store")
 	}
@@ -252,5 +258,87 @@ func TestSweepRemovesOrphanedTemporaryFiles(t *testing.T) {
 		if gone := os.IsNotExist(err); gone != swept {
 			t.Errorf("%s: removed %v, want %v", name, gone, swept)
 		}
+	}
+}
+
+// TestAppend appends from several goroutines at once, each with a file
+// of its own as separate processes would have: every offset returned must
+// name exactly the bytes appended, with nothing lost or overlapping.
+func TestAppend(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	type part struct {
+		offset int64
+		data   string
+	}
+	var (
+		mu    sync.Mutex
+		parts []part
+		wg    sync.WaitGroup
+	)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				data := strings.Repeat(fmt.Sprintf("<%d.%d>", w, i), 1+i%7)
+				off, err := s.Append(ctx, "p/j/audition.wav", []byte(data))
+				if err != nil {
+					t.Errorf("Append: %v", err)
+					return
+				}
+				mu.Lock()
+				parts = append(parts, part{off, data})
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	b, err := s.Open(ctx, "p/j/audition.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	all, err := io.ReadAll(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, p := range parts {
+		total += len(p.data)
+		if end := p.offset + int64(len(p.data)); end > int64(len(all)) || string(all[p.offset:end]) != p.data {
+			t.Fatalf("the append at %d does not hold %q", p.offset, p.data)
+		}
+	}
+	if total != len(all) {
+		t.Errorf("blob is %d bytes, the appends %d", len(all), total)
+	}
+	if got := strings.Join(files(t, s.dir), " "); got != "p p/j p/j/audition.wav" {
+		t.Errorf("files: %s", got)
+	}
+}
+
+func TestAppendRefused(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		key  string
+		code string
+	}{
+		{"invalid key is EINVALID", context.Background(), "p/../j", ttsc.EINVALID},
+		{"temporary file name is EINVALID", context.Background(), "p/j~tmp-1", ttsc.EINVALID},
+		{"cancelled context writes nothing", cancelled, "p/j/a.wav", ttsc.EINTERNAL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			if _, err := s.Append(tc.ctx, tc.key, []byte("x")); ttsc.ErrorCode(err) != tc.code {
+				t.Errorf("Append: %v, want code %s", err, tc.code)
+			}
+			if got := files(t, s.dir); len(got) != 0 {
+				t.Errorf("files: %v", got)
+			}
+		})
 	}
 }

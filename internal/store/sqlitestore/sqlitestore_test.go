@@ -468,7 +468,7 @@ func TestMigrationNames(t *testing.T) {
 		names = append(names, n)
 	}
 	want := []string{"migration/0001_init.sql", "migration/0002_once_codes.sql", "migration/0003_vocabulary.sql", "migration/0004_jobs_state_index.sql", "migration/0005_job_files_key.sql",
-		"migration/0006_job_files_words.sql", "migration/0007_jobs_unfinished_index.sql"}
+		"migration/0006_job_files_words.sql", "migration/0007_jobs_unfinished_index.sql", "migration/0008_job_files_offset.sql"}
 	if !slices.Equal(names, want) {
 		t.Errorf("recorded migrations %v, want %v", names, want)
 	}

@@ -124,7 +124,7 @@ func (db *DB) job(ctx context.Context, q querier, projectID, id string) (*ttsc.J
 }
 
 func files(ctx context.Context, q querier, jobID string) ([]ttsc.File, error) {
-	rows, err := q.QueryContext(ctx, `SELECT kind, idx, key, content_type, size, duration_ms, words, created_at
+	rows, err := q.QueryContext(ctx, `SELECT kind, idx, key, blob_offset, content_type, size, duration_ms, words, created_at
 		FROM job_files WHERE job_id = ? ORDER BY kind, idx`, jobID)
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func files(ctx context.Context, q querier, jobID string) ([]ttsc.File, error) {
 		var kind string
 		var words sql.NullString
 		var created int64
-		if err := rows.Scan(&kind, &f.Index, &f.Key, &f.ContentType, &f.Size, &f.DurationMs, &words, &created); err != nil {
+		if err := rows.Scan(&kind, &f.Index, &f.Key, &f.Offset, &f.ContentType, &f.Size, &f.DurationMs, &words, &created); err != nil {
 			return nil, err
 		}
 		f.Kind, f.CreatedAt = ttsc.FileKind(kind), fromMS(created)
@@ -225,7 +225,7 @@ func listFilesOf(ctx context.Context, q querier, jobs []*ttsc.Job) error {
 	for i, j := range jobs {
 		byID[j.ID], args[i] = j, j.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT job_id, kind, idx, key, content_type, size, duration_ms, words, created_at
+	rows, err := q.QueryContext(ctx, `SELECT job_id, kind, idx, key, blob_offset, content_type, size, duration_ms, words, created_at
 		FROM job_files WHERE job_id IN (?`+strings.Repeat(", ?", len(jobs)-1)+`) ORDER BY job_id, kind, idx`, args...)
 	if err != nil {
 		return err
@@ -236,7 +236,7 @@ func listFilesOf(ctx context.Context, q querier, jobs []*ttsc.Job) error {
 		var jobID, kind string
 		var words sql.NullString
 		var created int64
-		if err := rows.Scan(&jobID, &kind, &f.Index, &f.Key, &f.ContentType, &f.Size, &f.DurationMs, &words, &created); err != nil {
+		if err := rows.Scan(&jobID, &kind, &f.Index, &f.Key, &f.Offset, &f.ContentType, &f.Size, &f.DurationMs, &words, &created); err != nil {
 			return err
 		}
 		f.Kind, f.CreatedAt = ttsc.FileKind(kind), fromMS(created)
@@ -314,12 +314,12 @@ func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error
 	if err != nil {
 		return err
 	}
-	res, err := db.write.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, words, created_at)
-		SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT),
+	res, err := db.write.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, blob_offset, content_type, size, duration_ms, words, created_at)
+		SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT),
 			CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT)
 		WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)
 		ON CONFLICT (job_id, kind, idx) DO NOTHING`,
-		jobID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, words, ms(cmp.Or(f.CreatedAt, db.cfg.Now())), jobID)
+		jobID, string(f.Kind), f.Index, f.Key, f.Offset, f.ContentType, f.Size, f.DurationMs, words, ms(cmp.Or(f.CreatedAt, db.cfg.Now())), jobID)
 	if err != nil {
 		return err
 	}
@@ -527,9 +527,9 @@ func (db *DB) RecordJob(ctx context.Context, j *ttsc.Job) (err error) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, content_type, size, duration_ms, words, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			j.ID, string(f.Kind), f.Index, f.Key, f.ContentType, f.Size, f.DurationMs, words, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO job_files (job_id, kind, idx, key, blob_offset, content_type, size, duration_ms, words, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			j.ID, string(f.Kind), f.Index, f.Key, f.Offset, f.ContentType, f.Size, f.DurationMs, words, ms(now)); err != nil {
 			return err
 		}
 	}

@@ -123,7 +123,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		if err := s.CreateJob(ctx, orig); err != nil {
 			t.Fatal(err)
 		}
-		shared := ttsc.File{Kind: ttsc.FileAudio, Key: "p1/j1/audio-0000.wav", ContentType: "audio/wav", Size: 44, DurationMs: 1,
+		shared := ttsc.File{Kind: ttsc.FileAudio, Key: "p1/j1/audition.wav", Offset: 4096, ContentType: "audio/wav", Size: 44, DurationMs: 1,
 			Words: []ttsc.WordTiming{{Text: "你", BeginChar: 0, EndChar: 1, BeginMs: 0, EndMs: 1}}}
 		if err := s.AddFile(ctx, "j1", shared); err != nil {
 			t.Fatal(err)
@@ -207,7 +207,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			t.Fatalf("StartJob: %+v, %v", j, err)
 		}
 		for _, i := range []int{1, 0, 1} { // out of order, and index 1 twice
-			f := ttsc.File{Kind: ttsc.FileAudio, Index: i, Key: fmt.Sprintf("p1/j1/audio-%04d.wav", i), ContentType: "audio/wav", Size: int64(100 + i), DurationMs: 500}
+			f := ttsc.File{Kind: ttsc.FileAudio, Index: i, Key: fmt.Sprintf("p1/j1/audio-%04d.wav", i), Offset: int64(1000 * i), ContentType: "audio/wav", Size: int64(100 + i), DurationMs: 500}
 			if err := s.AddFile(ctx, "j1", f); err != nil {
 				t.Fatal(err)
 			}
@@ -220,8 +220,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		if err != nil || j.State != ttsc.JobProcessing || len(j.Files) != 2 {
 			t.Fatalf("StartJob again: %+v, %v", j, err)
 		}
-		if j.Files[0].Index != 0 || j.Files[1].Index != 1 || j.Files[1].Key != "p1/j1/audio-0001.wav" {
-			t.Errorf("files %+v, want indexes 0, 1 with the first record of 1 kept", j.Files)
+		if j.Files[0].Index != 0 || j.Files[1].Index != 1 || j.Files[1].Key != "p1/j1/audio-0001.wav" || j.Files[1].Offset != 1000 {
+			t.Errorf("files %+v, want indexes 0, 1 with the first record of 1 kept, at offset 1000", j.Files)
 		}
 		if err := s.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", ""); err != nil {
 			t.Fatal(err)
