@@ -60,12 +60,13 @@ type BlobStore interface {
 // without it (S3) keeps a blob per file. A store that is a Presigner must
 // not be an Appender: its URLs serve whole blobs.
 type Appender interface {
-	// Append adds data at the end of the blob key, creating it, and
-	// returns the offset it starts at once it is stored as durably as a
-	// Put. Appends to one key, from any process, are written one after
-	// another. A failed append may leave bytes after the end of what
-	// earlier appends returned, which no File names.
-	Append(ctx context.Context, key string, data []byte) (offset int64, err error)
+	// Append adds the parts, one after another, at the end of the blob
+	// key, creating it, and returns the offset the first starts at once
+	// they are stored as durably as a Put. Appends to one key, from any
+	// process, are written one after another. A failed append may leave
+	// bytes after the end of what earlier appends returned, which no
+	// File names.
+	Append(ctx context.Context, key string, parts ...[]byte) (offset int64, err error)
 }
 
 // Presigner is implemented by blob stores that can hand out download URLs

@@ -54,12 +54,33 @@ const (
 // EncodeWAV panics when rate or channels is below 1: a header with them
 // would describe no playable audio, and every caller knows them.
 func EncodeWAV(samples []int16, rate, channels int) []byte {
+	checkFormat(rate, channels)
+	samples = samples[:len(samples)/channels*channels]
+	b := make([]byte, wavHeaderSize, wavHeaderSize+2*len(samples))
+	putWAVHeader(b, len(samples), rate, channels)
+	return AppendPCM(b, samples)
+}
+
+// WAVHeader returns the 44-byte header EncodeWAV writes before n
+// samples (n/channels whole frames): followed by PCMBytes of the
+// samples, the same file without a copy of them. It panics as EncodeWAV
+// does.
+func WAVHeader(n, rate, channels int) []byte {
+	checkFormat(rate, channels)
+	b := make([]byte, wavHeaderSize)
+	putWAVHeader(b, n/channels*channels, rate, channels)
+	return b
+}
+
+func checkFormat(rate, channels int) {
 	if rate < 1 || channels < 1 || channels > 0xffff {
 		panic(fmt.Sprintf("audio.EncodeWAV: invalid rate %d or channels %d", rate, channels))
 	}
-	samples = samples[:len(samples)/channels*channels]
-	dataSize := 2 * len(samples)
-	b := make([]byte, wavHeaderSize+dataSize)
+}
+
+// putWAVHeader writes the header of n samples into b[:44].
+func putWAVHeader(b []byte, n, rate, channels int) {
+	dataSize := 2 * n
 	le := binary.LittleEndian
 	copy(b[0:], "RIFF")
 	le.PutUint32(b[4:], uint32(wavHeaderSize-8+dataSize))
@@ -73,7 +94,6 @@ func EncodeWAV(samples []int16, rate, channels int) []byte {
 	le.PutUint16(b[34:], 16)
 	copy(b[36:], "data")
 	le.PutUint32(b[40:], uint32(dataSize))
-	return AppendPCM(b[:wavHeaderSize], samples)
 }
 
 // streamSize is the RIFF and data size of a WAV header written before its

@@ -27,6 +27,18 @@ func TestEncodeWAV(t *testing.T) {
 			t.Errorf("mismatch (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("HeaderAndPCMBytesMakeTheSameFile", func(t *testing.T) {
+		for _, c := range []struct {
+			samples  []int16
+			channels int
+		}{{[]int16{1, -2, 3}, 1}, {[]int16{1, 2, 3, 4, 5}, 2}, {nil, 1}} {
+			whole := c.samples[:len(c.samples)/c.channels*c.channels]
+			got := append(audio.WAVHeader(len(c.samples), 22050, c.channels), audio.PCMBytes(whole)...)
+			if diff := cmp.Diff(audio.EncodeWAV(c.samples, 22050, c.channels), got); diff != "" {
+				t.Errorf("%d channels: mismatch (-EncodeWAV +header and PCM):\n%s", c.channels, diff)
+			}
+		}
+	})
 	t.Run("DropsPartialStereoFrame", func(t *testing.T) {
 		p, err := audio.DecodeWAV(audio.EncodeWAV([]int16{1, 2, 3}, 8000, 2))
 		if err != nil {

@@ -5,6 +5,7 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -475,23 +476,28 @@ func (w *Worker) storeBlob(ctx context.Context, j *ttsc.Job, index int, samples 
 	if j.Prosody.Channels == 2 {
 		samples = audio.Stereo(samples)
 	}
-	var data []byte
+	// data is the file in parts: a WAV file is its header and its
+	// samples as they are in memory, which a store that appends writes
+	// without a copy of them.
+	var data [][]byte
 	ext, ctype := "wav", "audio/wav"
 	if j.Format == ttsc.FormatMP3 {
 		ext, ctype = "mp3", "audio/mpeg"
-		var err error
-		if data, err = mp3.Encode(samples, rate, j.Prosody.Channels, 0); err != nil {
+		b, err := mp3.Encode(samples, rate, j.Prosody.Channels, 0)
+		if err != nil {
 			return ttsc.File{}, err
 		}
+		data = [][]byte{b}
 	} else {
-		data = audio.EncodeWAV(samples, rate, j.Prosody.Channels)
+		samples = samples[:len(samples)/j.Prosody.Channels*j.Prosody.Channels]
+		data = [][]byte{audio.WAVHeader(len(samples), rate, j.Prosody.Channels), audio.PCMBytes(samples)}
 	}
 	var f ttsc.File
 	var err error
 	if a, ok := w.cfg.Blobs.(ttsc.Appender); ok && j.Type == ttsc.JobAudition {
-		f, err = w.append(ctx, a, j, ext, ctype, data, index)
+		f, err = w.append(ctx, a, j, ext, ctype, index, data...)
 	} else {
-		f, err = w.put(ctx, j, ttsc.FileAudio, "audio", ext, ctype, data, index)
+		f, err = w.put(ctx, j, ttsc.FileAudio, "audio", ext, ctype, bytes.Join(data, nil), index)
 	}
 	f.DurationMs, f.Words = durationMs, words
 	return f, err
@@ -501,11 +507,15 @@ func (w *Worker) storeBlob(ctx context.Context, j *ttsc.Job, index int, samples 
 // of its job that holds them all, and returns its record. A retry appends
 // the files not yet recorded again; what an attempt appended without
 // recording stays in the blob, unnamed.
-func (w *Worker) append(ctx context.Context, a ttsc.Appender, j *ttsc.Job, ext, ctype string, data []byte, index int) (ttsc.File, error) {
+func (w *Worker) append(ctx context.Context, a ttsc.Appender, j *ttsc.Job, ext, ctype string, index int, parts ...[]byte) (ttsc.File, error) {
 	key := fmt.Sprintf("%s/%s/audition.%s", j.ProjectID, j.ID, ext)
-	off, err := a.Append(ctx, key, data)
+	off, err := a.Append(ctx, key, parts...)
 	if err != nil {
 		return ttsc.File{}, storeFailed(err, key)
 	}
-	return ttsc.File{Kind: ttsc.FileAudio, Index: index, Key: key, Offset: off, ContentType: ctype, Size: int64(len(data))}, nil
+	size := 0
+	for _, p := range parts {
+		size += len(p)
+	}
+	return ttsc.File{Kind: ttsc.FileAudio, Index: index, Key: key, Offset: off, ContentType: ctype, Size: int64(size)}, nil
 }

@@ -119,7 +119,7 @@ func (s *Store) openFile(key, name string, flag int) (*os.File, error) {
 // the file, so appends from any process follow each other, and syncs it.
 // It creates no temporary file: on this store's file systems creating a
 // file costs far more than writing one (see docs/storage.md).
-func (s *Store) Append(ctx context.Context, key string, data []byte) (offset int64, err error) {
+func (s *Store) Append(ctx context.Context, key string, parts ...[]byte) (offset int64, err error) {
 	defer ttsc.WrapOp(&err, "diskblob.Append")
 	if err := ttsc.ValidBlobKey(key); err != nil {
 		return 0, err
@@ -140,9 +140,11 @@ func (s *Store) Append(ctx context.Context, key string, data []byte) (offset int
 		return 0, err
 	}
 	offset = st.Size()
-	if _, err := f.Write(data); err != nil {
-		f.Truncate(offset) // what was written in part, as far as it goes
-		return 0, err
+	for _, p := range parts {
+		if _, err := f.Write(p); err != nil {
+			f.Truncate(offset) // what was written in part, as far as it goes
+			return 0, err
+		}
 	}
 	if err := f.Sync(); err != nil {
 		return 0, err

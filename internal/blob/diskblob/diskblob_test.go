@@ -282,7 +282,7 @@ func TestAppend(t *testing.T) {
 			defer wg.Done()
 			for i := range 50 {
 				data := strings.Repeat(fmt.Sprintf("<%d.%d>", w, i), 1+i%7)
-				off, err := s.Append(ctx, "p/j/audition.wav", []byte(data))
+				off, err := s.Append(ctx, "p/j/audition.wav", []byte(data[:3]), []byte(data[3:])) // a file in parts
 				if err != nil {
 					t.Errorf("Append: %v", err)
 					return
