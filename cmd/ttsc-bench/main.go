@@ -355,30 +355,10 @@ func engineThroughput(bin string, n int, v ttsc.Voice, text string, d time.Durat
 	if _, err := p.Synthesize(context.Background(), req); err != nil {
 		return 0, err
 	}
-	var mu sync.Mutex
-	chars := 0
-	var firstErr error
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Since(start) < d {
-				if _, err := p.Synthesize(context.Background(), req); err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
-					return
-				}
-				mu.Lock()
-				chars += utf8.RuneCountInString(text)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return float64(chars) / time.Since(start).Seconds(), firstErr
+	return steadyRate(n, d, func(int) (int, error) {
+		_, err := p.Synthesize(context.Background(), req)
+		return utf8.RuneCountInString(text), err
+	})
 }
 
 // voiceOf returns the first English voice of engine.
@@ -725,37 +705,57 @@ func (s *server) previewLatency(voice string, next func() string, n int) ([]time
 // throughput keeps inFlight jobs of text running for d, each run by job,
 // and returns characters per second completed.
 func (s *server) throughput(voice, text string, inFlight int, d time.Duration, job func(string, string, time.Duration) (time.Duration, error)) (float64, error) {
-	var mu sync.Mutex
-	chars := 0
-	var firstErr error
+	return steadyRate(inFlight, d, func(int) (int, error) {
+		_, err := job(voice, text, 20*time.Millisecond)
+		return utf8.RuneCountInString(text), err
+	})
+}
+
+// steadyRate runs op n at a time, each one again as soon as it is done
+// (op(i) for i from 0 to n-1, so that each can have files of its own),
+// and returns the units per second of the ops that ended within a window
+// of d after a warm-up of d/5: the rate of the steady state, without the
+// start, when the first ops are not yet done, or the end, when fewer
+// than n are running. op returns the units it made.
+func steadyRate(n int, d time.Duration, op func(i int) (int, error)) (float64, error) {
+	var (
+		mu       sync.Mutex
+		units    int
+		firstErr error
+		wg       sync.WaitGroup
+	)
 	start := time.Now()
-	var wg sync.WaitGroup
-	for range inFlight {
+	from, to := start.Add(d/5), start.Add(d/5+d)
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Since(start) < d {
-				if _, err := job(voice, text, 20*time.Millisecond); err != nil {
-					mu.Lock()
+			for time.Now().Before(to) {
+				u, err := op(i)
+				mu.Lock()
+				if err != nil && firstErr == nil {
 					firstErr = err
-					mu.Unlock()
+				}
+				if now := time.Now(); err == nil && now.After(from) && now.Before(to) {
+					units += u
+				}
+				mu.Unlock()
+				if err != nil {
 					return
 				}
-				mu.Lock()
-				chars += utf8.RuneCountInString(text)
-				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return float64(chars) / time.Since(start).Seconds(), firstErr
+	return float64(units) / d.Seconds(), firstErr
 }
 
 func writeReport(path string, figs []figure, hosts int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\nMeasured by `make bench` (`go run ./cmd/ttsc-bench -ttsc bin/ttsc -o BENCHMARKS.md`) on %s, %d CPUs, %s/%s, %s.\n",
 		time.Now().UTC().Format("2006-01-02"), hosts, runtime.GOOS, runtime.GOARCH, runtime.Version())
-	b.WriteString("Figures compared with each other come from the same run; all traffic is on loopback.\n\n")
+	b.WriteString("Figures compared with each other come from the same run; all traffic is on loopback. " +
+		"A throughput counts what ended within a window of the length of the run after a warm-up of a fifth of it, with every worker busy all along.\n\n")
 	b.WriteString("| Figure | Measured | Target | How |\n|---|---|---|---|\n")
 	for _, f := range figs {
 		target := f.Target

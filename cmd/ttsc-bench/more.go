@@ -153,31 +153,10 @@ func cliBaseline(text string, n int, d time.Duration) (float64, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	var mu sync.Mutex
-	chars := 0
-	var firstErr error
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out := filepath.Join(dir, fmt.Sprintf("%d.wav", i))
-			for time.Since(start) < d {
-				if err := exec.Command(bin, "-v", "en-us+f5", "-w", out, text).Run(); err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
-					return
-				}
-				mu.Lock()
-				chars += len([]rune(text))
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return float64(chars) / time.Since(start).Seconds(), firstErr
+	return steadyRate(n, d, func(i int) (int, error) {
+		out := filepath.Join(dir, fmt.Sprintf("%d.wav", i))
+		return len([]rune(text)), exec.Command(bin, "-v", "en-us+f5", "-w", out, text).Run()
+	})
 }
 
 // maxBackground bounds the background previews of latencyUnderLoad.
