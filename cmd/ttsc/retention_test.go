@@ -39,8 +39,18 @@ func TestRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := waitAsync(t, c, *created.JobId)
-	if n := blobFiles(t, ts.Config.Data); n != 2 {
-		t.Fatalf("%d files stored, want audio and subtitles", n)
+	// And a preview of two files, parts of one blob.
+	preview, err := c.CreateTtsAudition(&model.CreateTtsAuditionRequest{Body: &model.CreateTtsAuditionRequestBody{
+		Text: strings.Repeat("This first sentence of the preview is long enough to be read as a segment of its own, ", 2) +
+			"and it ends here. The second file holds this.", Emotion: voiceID(t, "EN")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files := *waitAudition(t, c, *preview.JobId).Files; len(files) != 2 {
+		t.Fatalf("preview of %d files, want 2", len(files))
+	}
+	if n := blobFiles(t, ts.Config.Data); n != 3 {
+		t.Fatalf("%d files stored, want audio and subtitles, and the preview's blob", n)
 	}
 	// Within retention, the sweeps keep it.
 	time.Sleep(300 * time.Millisecond)

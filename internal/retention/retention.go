@@ -49,6 +49,18 @@ func New(cfg Config) (*Worker, error) {
 	return &Worker{cfg: cfg}, nil
 }
 
+// deleteBlob deletes the blob key of job jobID unless another job's
+// files are in it too: a preview answered from stored audio shares the
+// files of an earlier one, and the last job to go takes them. It reports
+// whether it deleted it.
+func (w *Worker) deleteBlob(ctx context.Context, jobID, key string) (bool, error) {
+	shared, err := w.cfg.Jobs.KeyShared(ctx, key, jobID)
+	if err != nil || shared {
+		return false, err
+	}
+	return true, w.cfg.Blobs.Delete(ctx, key)
+}
+
 // Work deletes every job created before the retention period, in
 // batches. A blob is deleted before its record, so a crash midway leaves
 // a record whose next sweep finishes the job, never an orphaned file.
@@ -61,20 +73,21 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[ttsc.RetentionArgs]) err
 			return err
 		}
 		for _, j := range jobs {
+			// A preview's files on disk are parts of one blob:
+			// deleted, or kept, with the first of them.
+			deletedKey := make(map[string]bool, len(j.Files))
 			for _, f := range j.Files {
-				// A preview answered from stored audio shares the
-				// files of an earlier one: the last job to go takes them.
-				shared, err := w.cfg.Jobs.KeyShared(ctx, f.Key, j.ID)
-				if err != nil {
-					return err
+				deleted, seen := deletedKey[f.Key]
+				if !seen {
+					var err error
+					if deleted, err = w.deleteBlob(ctx, j.ID, f.Key); err != nil {
+						return err
+					}
+					deletedKey[f.Key] = deleted
 				}
-				if shared {
-					continue
+				if deleted {
+					freed += f.Size
 				}
-				if err := w.cfg.Blobs.Delete(ctx, f.Key); err != nil {
-					return err
-				}
-				freed += f.Size
 			}
 			if err := w.cfg.Jobs.DeleteJob(ctx, j.ID); err != nil {
 				return err
