@@ -173,8 +173,35 @@ func TestKillNineLosesNothing(t *testing.T) {
 	if state(t, c, ids[n-1]) == "SUCCEED" {
 		t.Fatal("every job finished before the kill; the test proves nothing")
 	}
+	// Previews too, of several files each, which share a blob on disk:
+	// the kill comes once the first has a file.
+	previews := make([]string, 30)
+	for i := range previews {
+		text := fmt.Sprintf("Preview %d. %s", i, strings.Repeat("A preview killed while its files are written keeps each file it recorded whole, and reads the rest again. ", 6))
+		resp, err := c.CreateTtsAudition(&model.CreateTtsAuditionRequest{Body: &model.CreateTtsAuditionRequestBody{Text: text, Emotion: voice}})
+		if err != nil {
+			t.Fatalf("preview %d: %v", i, err)
+		}
+		previews[i] = *resp.JobId
+	}
+	for {
+		r, err := c.ShowTtsAuditionFile(&model.ShowTtsAuditionFileRequest{JobId: previews[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(*r.Files) > 0 {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	complete := 0
+	for _, id := range previews {
+		if r, err := c.ShowTtsAuditionFile(&model.ShowTtsAuditionFileRequest{JobId: id}); err == nil && *r.IsFileComplete {
+			complete++
+		}
+	}
 	victim.kill(t)
-	t.Logf("killed %s mid-run", victim.name)
+	t.Logf("killed %s mid-run, with %d of %d previews complete", victim.name, complete, len(previews))
 	if testMode == "sqlite" {
 		startProcess(t, "server (restarted)", apiAddr, common...)
 	} else {
@@ -194,7 +221,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	checkFiles(t, c, dir, cfg.Database, ids)
+	checkFiles(t, c, dir, cfg.Database, ids, previews)
 }
 
 // dbFlag returns the --database flag of cfg, if any.
@@ -215,9 +242,10 @@ func state(t *testing.T, c *metastudio.MetaStudioClient, id string) string {
 	return *resp.State
 }
 
-// checkFiles checks that each job has exactly one playable audio file
-// and that the blob directory holds exactly the files the jobs record.
-func checkFiles(t *testing.T, c *metastudio.MetaStudioClient, dir, database string, ids []string) {
+// checkFiles checks that each async job has exactly one playable audio
+// file, that each preview ended with playable files in order, and that
+// the blob directory holds exactly the blobs the jobs record.
+func checkFiles(t *testing.T, c *metastudio.MetaStudioClient, dir, database string, ids, previews []string) {
 	t.Helper()
 	db, err := openStore(context.Background(), database, dir, "", storeOptions{})
 	if err != nil {
@@ -271,6 +299,29 @@ func checkFiles(t *testing.T, c *metastudio.MetaStudioClient, dir, database stri
 		}()
 	}
 	wg.Wait()
+	for _, id := range previews {
+		resp := waitAudition(t, c, id)
+		if *resp.Code != "0" || len(*resp.Files) < 3 {
+			t.Errorf("preview %s: code %s, %d files; want 0 with 3 or more", id, *resp.Code, len(*resp.Files))
+		}
+		checkPreviewFiles(t, *resp.Files)
+		for i, f := range *resp.Files {
+			p, err := audio.DecodeWAV(download(t, f.DownloadUrl))
+			if err == nil {
+				err = audio.CheckSpeech(p)
+			}
+			if err != nil {
+				t.Errorf("preview %s file %d: not playable speech: %v", id, i, err)
+			}
+		}
+		jobs, _, err := db.ListJobs(context.Background(), ttsc.JobFilter{ProjectID: project, ID: id})
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("preview %s: %v, %v", id, jobs, err)
+		}
+		for _, f := range jobs[0].Files {
+			recorded[f.Key] = true
+		}
+	}
 	var stored []string
 	root := filepath.Join(dir, "blobs")
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
