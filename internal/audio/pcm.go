@@ -2,6 +2,7 @@ package audio
 
 import (
 	"encoding/binary"
+	"io"
 	"unsafe"
 )
 
@@ -49,4 +50,28 @@ func DecodePCM(b []byte) []int16 {
 		s[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
 	}
 	return s
+}
+
+// ReadPCM reads n bytes of 16-bit little-endian PCM from r into samples
+// of their own: on a little-endian machine straight into them, with no
+// copy in between. An odd last byte is read and ignored.
+func ReadPCM(r io.Reader, n int) ([]int16, error) {
+	s := make([]int16, n/2)
+	if !littleEndian {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, err
+		}
+		return DecodePCM(b), nil
+	}
+	if _, err := io.ReadFull(r, PCMBytes(s)); err != nil {
+		return nil, err
+	}
+	if n%2 == 1 {
+		var odd [1]byte
+		if _, err := io.ReadFull(r, odd[:]); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }

@@ -1,6 +1,8 @@
 package audio
 
 import (
+	"bytes"
+	"io"
 	"slices"
 	"testing"
 )
@@ -51,5 +53,38 @@ func BenchmarkAppendPCM(b *testing.B) {
 	b.SetBytes(int64(2 * len(s)))
 	for b.Loop() {
 		buf = AppendPCM(buf[:0], s)
+	}
+}
+
+func TestReadPCM(t *testing.T) {
+	pcm := PCMBytes([]int16{1, -2, 300, -32768})
+	for _, tc := range []struct {
+		name    string
+		in      []byte
+		n       int
+		want    []int16
+		wantErr bool
+		rest    string
+	}{
+		{"OKWhole", pcm, len(pcm), []int16{1, -2, 300, -32768}, false, ""},
+		{"OKLeavesWhatFollows", append(slices.Clone(pcm), "next"...), len(pcm), []int16{1, -2, 300, -32768}, false, "next"},
+		{"OKOddByteIgnored", append(slices.Clone(pcm[:4]), 9, 'x'), 5, []int16{1, -2}, false, "x"},
+		{"OKEmpty", nil, 0, []int16{}, false, ""},
+		{"ErrShort", pcm[:5], 6, nil, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := bytes.NewReader(tc.in)
+			got, err := ReadPCM(r, tc.n)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("ReadPCM: %v, want an error: %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			rest, _ := io.ReadAll(r)
+			if !slices.Equal(got, tc.want) || string(rest) != tc.rest {
+				t.Errorf("read %v leaving %q, want %v leaving %q", got, rest, tc.want, tc.rest)
+			}
+		})
 	}
 }

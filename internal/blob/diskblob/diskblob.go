@@ -115,10 +115,11 @@ func (s *Store) openFile(key, name string, flag int) (*os.File, error) {
 	}
 }
 
-// Append adds data at the end of the blob key under an exclusive lock of
-// the file, so appends from any process follow each other, and syncs it.
-// It creates no temporary file: on this store's file systems creating a
-// file costs far more than writing one (see docs/storage.md).
+// Append adds the parts at the end of the blob key under an exclusive
+// lock of the file, so appends from any process follow each other, and
+// syncs it. Unlike Put it creates no temporary file, and no file at all
+// once the blob exists: creating a file costs a file system far more
+// than adding to one (docs/storage.md).
 func (s *Store) Append(ctx context.Context, key string, parts ...[]byte) (offset int64, err error) {
 	defer ttsc.WrapOp(&err, "diskblob.Append")
 	if err := ttsc.ValidBlobKey(key); err != nil {

@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/openttsc/ttsc"
-	"github.com/openttsc/ttsc/internal/audio"
 )
 
 // Config configures a Pool.
@@ -72,14 +71,7 @@ type host struct {
 	w      *bufio.Writer
 	r      *bufio.Reader
 	exited chan struct{}
-	// audio holds the last audio frame read, whose memory the next one
-	// reuses: its samples are copied out of it.
-	audio []byte
 }
-
-// maxKeptFrame bounds the audio frame memory a host keeps between
-// requests.
-const maxKeptFrame = 4 << 20
 
 // New starts cfg.Workers hosts. It fails only when the first host cannot
 // start; later failures are retried in the background.
@@ -364,16 +356,13 @@ func (h *host) roundTrip(req request) (a *answer, err, ioErr error) {
 	if ioErr = h.w.Flush(); ioErr != nil {
 		return nil, nil, ioErr
 	}
-	head, ioErr := readFrame(h.r, nil)
+	head, ioErr := readFrame(h.r)
 	if ioErr != nil {
 		return nil, nil, ioErr
 	}
-	pcm, ioErr := readFrame(h.r, h.audio)
+	samples, ioErr := readPCMFrame(h.r)
 	if ioErr != nil {
 		return nil, nil, ioErr
-	}
-	if cap(pcm) <= maxKeptFrame {
-		h.audio = pcm
 	}
 	var resp response
 	if ioErr = json.Unmarshal(head, &resp); ioErr != nil {
@@ -386,7 +375,7 @@ func (h *host) roundTrip(req request) (a *answer, err, ioErr error) {
 		return nil, &ttsc.Error{Code: resp.ErrorCode, Message: resp.ErrorMessage}, nil
 	}
 	return &answer{
-		Speech:   &ttsc.Speech{SampleRate: resp.SampleRate, Samples: audio.DecodePCM(pcm), Words: resp.Words},
+		Speech:   &ttsc.Speech{SampleRate: resp.SampleRate, Samples: samples, Words: resp.Words},
 		phonemes: resp.Phonemes,
 	}, nil, nil
 }

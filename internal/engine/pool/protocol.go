@@ -54,28 +54,48 @@ func writeFrame(w *bufio.Writer, b []byte) error {
 	return err
 }
 
-// readFrame reads one frame, into buf when it is large enough.
-func readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
+// readFrame reads one frame.
+func readFrame(r *bufio.Reader) ([]byte, error) {
+	size, err := readFrameSize(r)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, unexpectedEOF(err)
+	}
+	return b, nil
+}
+
+// readPCMFrame reads a frame of audio into samples of their own.
+func readPCMFrame(r *bufio.Reader) ([]int16, error) {
+	size, err := readFrameSize(r)
+	if err != nil {
+		return nil, err
+	}
+	s, err := audio.ReadPCM(r, size)
+	return s, unexpectedEOF(err)
+}
+
+// readFrameSize reads the length that starts a frame.
+func readFrameSize(r *bufio.Reader) (int, error) {
 	var n [4]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return nil, err
+		return 0, err
 	}
 	size := binary.BigEndian.Uint32(n[:])
 	if size > maxFrame {
-		return nil, fmt.Errorf("frame of %d bytes is over the %d-byte limit", size, maxFrame)
+		return 0, fmt.Errorf("frame of %d bytes is over the %d-byte limit", size, maxFrame)
 	}
-	b := buf[:0]
-	if cap(b) < int(size) {
-		b = make([]byte, size)
+	return int(size), nil
+}
+
+// unexpectedEOF is err, where a frame ended early, io.ErrUnexpectedEOF.
+func unexpectedEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
 	}
-	b = b[:size]
-	if _, err := io.ReadFull(r, b); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	return b, nil
+	return err
 }
 
 func writeJSONFrame(w *bufio.Writer, v any) error {
@@ -101,7 +121,7 @@ func Serve(in io.Reader, out io.Writer, engines map[string]ttsc.Engine) error {
 	r := bufio.NewReaderSize(in, 64<<10)
 	w := bufio.NewWriterSize(out, 256<<10)
 	for {
-		b, err := readFrame(r, nil)
+		b, err := readFrame(r)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
