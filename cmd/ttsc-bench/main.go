@@ -150,8 +150,10 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 		Note:   fmt.Sprintf("%d previews in flight, each polled every 20 ms", 4*hosts),
 		Missed: e2e < 0.85*ceiling[voices.EngineEspeak],
 		Why: fmt.Sprintf("The engines alone make %.0f characters/s on these %d CPUs, which they then have to themselves. End to end, the server's own work for each preview "+
-			"(HTTP, authentication, SQLite and the queue, appending and syncing a WAV file for each of its sentences to the preview's one blob, about %.1f MB in all, answering a poll every 20 ms) and the load generator run on the same CPUs, so the engines get less of them: %s.",
-			ceiling[voices.EngineEspeak], hosts, 2*22050*float64(utf8.RuneCountInString(english))/15/1e6, use),
+			"(HTTP, authentication, SQLite and the queue, appending and syncing a WAV file for each of its sentences to the preview's one blob, about %.1f MB in all, answering a poll every 20 ms) and the load generator run on the same CPUs, so the engines get less of them: %s. "+
+			"Per preview that is %s: with no CPU left idle, the engines would have at most %.2f of the CPUs, and the figure could reach about that much.",
+			ceiling[voices.EngineEspeak], hosts, 2*22050*float64(utf8.RuneCountInString(english))/15/1e6, use,
+			use.per(e2e/float64(utf8.RuneCountInString(english))), use.engines/(use.engines+use.server+use.client)),
 		Profile: p,
 	}
 	// The same load with the data directory in memory tells the file

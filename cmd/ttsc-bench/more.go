@@ -102,6 +102,12 @@ func (c cpuShare) String() string {
 	return fmt.Sprintf("the engine hosts kept %.2f CPUs busy, the server %.2f and the load generator %.2f", c.engines, c.server, c.client)
 }
 
+// per says the CPU time each of rate jobs a second took.
+func (c cpuShare) per(rate float64) string {
+	ms := func(cpus float64) float64 { return 1000 * cpus / rate }
+	return fmt.Sprintf("%.1f ms of CPU in the engine hosts, %.1f ms in the server and %.1f ms in the load generator", ms(c.engines), ms(c.server), ms(c.client))
+}
+
 // watchCPU starts measuring the CPU time of the server, its engine hosts
 // and this process; the returned function ends the measurement. Engine
 // hosts replaced meanwhile are not counted.

@@ -50,6 +50,14 @@ func (failingBlobs) Put(_ context.Context, key string, _ []byte, _ string) error
 	return &os.PathError{Op: "write", Path: "/srv/blobs/" + key + "~tmp-1", Err: syscall.ENOSPC}
 }
 
+// fullDisk is failingBlobs for a store that appends, as the disk does:
+// a preview's files are appended.
+type fullDisk struct{ failingBlobs }
+
+func (fullDisk) Append(_ context.Context, key string, _ ...[]byte) (int64, error) {
+	return 0, &os.PathError{Op: "write", Path: "/srv/blobs/" + key, Err: syscall.ENOSPC}
+}
+
 type bundle struct {
 	db     *sqlitestore.DB
 	blobs  *diskblob.Store
@@ -259,6 +267,7 @@ func TestWorkFails(t *testing.T) {
 		failOn    string
 		failErr   error
 		blobsFail bool
+		appends   bool // the failing store appends
 		attempt   int
 		wantErr   bool // returned to River for a retry
 		wantState ttsc.JobState
@@ -272,6 +281,9 @@ func TestWorkFails(t *testing.T) {
 		{name: "ErrDiskFullRetried", blobsFail: true, attempt: 1, wantErr: true, wantState: ttsc.JobProcessing},
 		{name: "ErrDiskFullLastAttempt", blobsFail: true, attempt: 3, wantState: ttsc.JobFailed, code: "CODE-" + ttsc.EUNAVAILABLE,
 			mention: "the file storage could not store audio-0000.wav: no space left on device (gave up after 3 attempts)"},
+		{name: "ErrDiskFullAppendRetried", blobsFail: true, appends: true, attempt: 1, wantErr: true, wantState: ttsc.JobProcessing},
+		{name: "ErrDiskFullAppendLastAttempt", blobsFail: true, appends: true, attempt: 3, wantState: ttsc.JobFailed, code: "CODE-" + ttsc.EUNAVAILABLE,
+			mention: "the file storage could not store audition.wav: no space left on device (gave up after 3 attempts)"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			b := setup(t)
@@ -284,6 +296,9 @@ func TestWorkFails(t *testing.T) {
 			var blobs ttsc.BlobStore = b.blobs
 			if test.blobsFail {
 				blobs = failingBlobs{b.blobs}
+			}
+			if test.appends {
+				blobs = fullDisk{failingBlobs{b.blobs}}
 			}
 			err := b.worker(t, blobs).Work(context.Background(), riverJob(j, test.attempt))
 			if (err != nil) != test.wantErr {
