@@ -208,10 +208,38 @@ func (s *Store) AddFile(ctx context.Context, jobID string, f ttsc.File) error {
 	return nil
 }
 
-// EndJob ends the job and drops its cached copy.
+// endAtStore is a JobStore that ends a job at a given time.
+type endAtStore interface {
+	EndJobAt(ctx context.Context, id string, state ttsc.JobState, code, message string, at time.Time) (bool, error)
+}
+
+// EndJob ends the job. A cached copy becomes the ended job, as the store
+// records it, unless the job had ended before; otherwise it is dropped. Polls of a job that has
+// just ended then stay in memory.
 func (s *Store) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) error {
-	defer s.written(id)
-	return s.JobStore.EndJob(ctx, id, state, code, message)
+	store, ok := s.JobStore.(endAtStore)
+	if !ok {
+		defer s.written(id)
+		return s.JobStore.EndJob(ctx, id, state, code, message)
+	}
+	// The time as the store will return it: to the millisecond, in UTC.
+	at := time.UnixMilli(s.cfg.Now().UnixMilli()).UTC()
+	ended, err := store.EndJobAt(ctx, id, state, code, message, at)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noteWrite(id)
+	// Another write that ended meanwhile dropped the entry; a read that
+	// began before this write does not keep what it read.
+	e, cached := s.jobs.Peek(id)
+	if err != nil || !ended || !cached {
+		s.jobs.Remove(id)
+		return err
+	}
+	j := *e.job
+	j.State, j.Code, j.Message, j.UpdatedAt, j.EndedAt = state, code, message, at, at
+	e.job = &j
+	s.jobs.Add(id, e)
+	return nil
 }
 
 // FailOrphans ends the jobs no queued work will run and drops their

@@ -341,3 +341,89 @@ func TestStartRacingWriteIsNotKept(t *testing.T) {
 		t.Errorf("after the racing write the job reads %s; want FAILED", j.State)
 	}
 }
+
+func TestEndedJobIsServedFromMemory(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	s := jobcache.New(db, jobcache.Config{SoleWriter: true})
+	if err := s.CreateJob(ctx, newJob("j1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartJob(ctx, "j1", 1); err != nil { // cached
+		t.Fatal(err)
+	}
+	f := ttsc.File{Kind: ttsc.FileAudio, Key: "p1/j1/audition.wav", Offset: 0, ContentType: "audio/wav", Size: 44, DurationMs: 3}
+	if err := s.AddFile(ctx, "j1", f); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndJob(ctx, "j1", ttsc.JobFailed, "MSS.00000004", "the engine stopped"); err != nil {
+		t.Fatal(err)
+	}
+	want, err := db.Job(ctx, "p1", "j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Changed behind the cache's back, which only another writer would
+	// do: the cache, not the store, answers, with the job as the store
+	// recorded it when it ended.
+	f.Index, f.Offset = 1, 44
+	if err := db.AddFile(ctx, "j1", f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Job(ctx, "p1", "j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("the ended job was not served from memory as the store recorded it (-store +cache):\n%s", diff)
+	}
+	// Ending it again changes nothing, and the cache does not claim so.
+	if err := s.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", ""); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := s.Job(ctx, "p1", "j1"); err != nil || j.State != ttsc.JobFailed || len(j.Files) != 2 {
+		t.Errorf("after a second end: %+v, %v; want the store's FAILED job with 2 files", j, err)
+	}
+}
+
+// slowEnd is a store whose EndJobAt waits, after ending the job, until
+// it is let go, so a test can write before the cache keeps it.
+type slowEnd struct {
+	*sqlitestore.DB
+	ended, resume chan struct{}
+}
+
+func (p slowEnd) EndJobAt(ctx context.Context, id string, state ttsc.JobState, code, message string, at time.Time) (bool, error) {
+	ok, err := p.DB.EndJobAt(ctx, id, state, code, message, at)
+	p.ended <- struct{}{}
+	<-p.resume
+	return ok, err
+}
+
+// A write that ends while EndJob returns (here retention deleting the
+// job) must not leave the ended job in the cache.
+func TestEndRacingWriteIsNotKept(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	p := slowEnd{db, make(chan struct{}), make(chan struct{})}
+	s := jobcache.New(p, jobcache.Config{SoleWriter: true})
+	if err := s.CreateJob(ctx, newJob("j1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartJob(ctx, "j1", 1); err != nil { // cached
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- s.EndJob(ctx, "j1", ttsc.JobSucceeded, "0", "") }()
+	<-p.ended
+	if err := s.DeleteJob(ctx, "j1"); err != nil {
+		t.Fatal(err)
+	}
+	p.resume <- struct{}{}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if j, err := s.Job(ctx, "p1", "j1"); ttsc.ErrorCode(err) != ttsc.ENOTFOUND {
+		t.Errorf("after the racing delete the job reads %+v, %v; want ENOTFOUND", j, err)
+	}
+}

@@ -337,20 +337,27 @@ func (db *DB) AddFile(ctx context.Context, jobID string, f ttsc.File) (err error
 
 // EndJob moves a job that has not ended to state and, if the job asked
 // for a callback, enqueues its delivery in the same transaction.
-func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) (err error) {
+func (db *DB) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) error {
+	_, err := db.EndJobAt(ctx, id, state, code, message, db.cfg.Now())
+	return err
+}
+
+// EndJobAt is EndJob with the time the job ends, to the millisecond, so
+// that a cache of jobs can keep the job as the store records it. It
+// reports whether it ended the job: false when it had ended before.
+func (db *DB) EndJobAt(ctx context.Context, id string, state ttsc.JobState, code, message string, at time.Time) (ended bool, err error) {
 	ctx, end := db.begin(ctx, "EndJob", &err)
 	defer end()
 	if !state.Ended() {
-		return ttsc.Errorf(ttsc.EINVALID, "EndJob needs a final state, got %s", state)
+		return false, ttsc.Errorf(ttsc.EINVALID, "EndJob needs a final state, got %s", state)
 	}
-	_, err = db.endJob(ctx, id, state, code, message, false)
-	return err
+	return db.endJob(ctx, id, state, code, message, at, false)
 }
 
 // endJob is EndJob in one transaction; orphaned adds the condition that
 // no live queue job would still run the job. It reports whether it
 // ended the job.
-func (db *DB) endJob(ctx context.Context, id string, state ttsc.JobState, code, message string, orphaned bool) (bool, error) {
+func (db *DB) endJob(ctx context.Context, id string, state ttsc.JobState, code, message string, at time.Time, orphaned bool) (bool, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
@@ -363,7 +370,7 @@ func (db *DB) endJob(ctx context.Context, id string, state ttsc.JobState, code, 
 	} else if err != nil {
 		return false, err
 	}
-	now := ms(db.cfg.Now())
+	now := ms(at)
 	q := `UPDATE jobs SET state = ?, code = ?, message = ?, ended_at = ?, updated_at = ?
 		WHERE id = ? AND state NOT IN (?, ?)`
 	if orphaned {
@@ -441,7 +448,7 @@ func (db *DB) FailStaleStreams(ctx context.Context, before time.Time, code, mess
 // transaction of its own, and returns the IDs of those it ended.
 func (db *DB) failEach(ctx context.Context, candidates []string, code, message string, orphaned bool) (ids []string, err error) {
 	for _, id := range candidates {
-		ended, err := db.endJob(ctx, id, ttsc.JobFailed, code, message, orphaned)
+		ended, err := db.endJob(ctx, id, ttsc.JobFailed, code, message, db.cfg.Now(), orphaned)
 		switch {
 		case ttsc.ErrorCode(err) == ttsc.ENOTFOUND:
 			// Deleted meanwhile (retention).
