@@ -123,10 +123,11 @@ var dialect = sqlstore.Dialect{
 // dsn returns the modernc.org/sqlite data source name of the database at
 // path: WAL so that readers never wait for the writer, a busy timeout for
 // other processes (the CLI) holding the write lock, foreign keys on, and
-// synchronous FULL, so that a commit is on disk before it returns: a job
-// a request was told is created, or a file recorded, survives a power
-// cut, not only a crash of the process (NORMAL, WAL's usual setting,
-// may lose the last commits then). The
+// synchronous NORMAL: a commit survives a crash of the process at once,
+// and a power cut once the log is synced, at the next checkpoint. FULL,
+// a sync at every commit, queues every commit behind the one before it
+// on the single writer: it multiplied preview latency under load
+// (docs/storage.md). The
 // writer begins transactions IMMEDIATE, taking the write lock up front, so
 // a transaction never fails to upgrade from read to write; readers are
 // query_only.
@@ -137,7 +138,7 @@ func dsn(path string, reader bool) string {
 	}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
 	if reader {
 		q.Add("_pragma", "query_only(1)")
 	} else {

@@ -399,24 +399,6 @@ func TestReaderIsQueryOnly(t *testing.T) {
 	}
 }
 
-// TestCommitsAreSynced: every commit must reach the disk before it
-// returns (synchronous FULL, 2), also in WAL mode, where SQLite's usual
-// NORMAL may lose the last commits in a power cut.
-func TestCommitsAreSynced(t *testing.T) {
-	db := open(t, Config{})
-	var mode string
-	var sync int
-	if err := db.write.QueryRowContext(context.Background(), `PRAGMA journal_mode`).Scan(&mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.write.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil {
-		t.Fatal(err)
-	}
-	if mode != "wal" || sync != 2 {
-		t.Errorf("journal_mode %s, synchronous %d; want wal and 2 (FULL)", mode, sync)
-	}
-}
-
 func TestCloseStopsQueue(t *testing.T) {
 	workers := river.NewWorkers()
 	db, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "ttsc.db"), QueueConfig: sqlstore.QueueConfig{Workers: workers, MaxWorkers: 1}})
