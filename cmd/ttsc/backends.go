@@ -13,6 +13,7 @@ import (
 	"github.com/openttsc/ttsc/internal/auth"
 	"github.com/openttsc/ttsc/internal/blob/diskblob"
 	"github.com/openttsc/ttsc/internal/blob/s3blob"
+	"github.com/openttsc/ttsc/internal/store/jobcache"
 	"github.com/openttsc/ttsc/internal/store/pgstore"
 	"github.com/openttsc/ttsc/internal/store/sqlitestore"
 	"github.com/openttsc/ttsc/internal/store/sqlstore"
@@ -20,7 +21,7 @@ import (
 
 // store is what ttsc needs of a database: its rows and its queue.
 type store interface {
-	ttsc.JobStore
+	jobcache.Backend // jobs, which the job cache is in front of
 	ttsc.CredentialStore
 	ttsc.VocabularyStore
 	// Start starts working queued jobs, Stop stops with a grace period,

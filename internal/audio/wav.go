@@ -61,15 +61,15 @@ func EncodeWAV(samples []int16, rate, channels int) []byte {
 	return AppendPCM(b, samples)
 }
 
-// WAVHeader returns the 44-byte header EncodeWAV writes before n
-// samples (n/channels whole frames): followed by PCMBytes of the
-// samples, the same file without a copy of them. It panics as EncodeWAV
-// does.
-func WAVHeader(n, rate, channels int) []byte {
+// WAVParts returns the file EncodeWAV makes of samples in two parts,
+// without a copy of the samples: its 44-byte header, and the whole
+// frames of samples as PCMBytes gives them. It panics as EncodeWAV does.
+func WAVParts(samples []int16, rate, channels int) (header, data []byte) {
 	checkFormat(rate, channels)
-	b := make([]byte, wavHeaderSize)
-	putWAVHeader(b, n/channels*channels, rate, channels)
-	return b
+	samples = samples[:len(samples)/channels*channels]
+	header = make([]byte, wavHeaderSize)
+	putWAVHeader(header, len(samples), rate, channels)
+	return header, PCMBytes(samples)
 }
 
 func checkFormat(rate, channels int) {

@@ -489,8 +489,8 @@ func (w *Worker) storeBlob(ctx context.Context, j *ttsc.Job, index int, samples 
 		}
 		data = [][]byte{b}
 	} else {
-		samples = samples[:len(samples)/j.Prosody.Channels*j.Prosody.Channels]
-		data = [][]byte{audio.WAVHeader(len(samples), rate, j.Prosody.Channels), audio.PCMBytes(samples)}
+		header, pcm := audio.WAVParts(samples, rate, j.Prosody.Channels)
+		data = [][]byte{header, pcm}
 	}
 	var f ttsc.File
 	var err error

@@ -97,6 +97,25 @@ func (b *bundle) worker(t *testing.T, blobs ttsc.BlobStore) *Worker {
 	return w
 }
 
+// readWAV reads the stored file f, which must be a WAV file.
+func readWAV(t *testing.T, blobs ttsc.BlobStore, f ttsc.File) ([]byte, *audio.PCM) {
+	t.Helper()
+	blob, err := ttsc.OpenFile(context.Background(), blobs, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blob.Close()
+	data, err := io.ReadAll(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := audio.DecodeWAV(data)
+	if err != nil {
+		t.Fatalf("file %d: %v", f.Index, err)
+	}
+	return data, p
+}
+
 func (b *bundle) job(t *testing.T, text string, p ttsc.Prosody, voice string) *ttsc.Job {
 	t.Helper()
 	j := &ttsc.Job{ID: "job1", ProjectID: "proj", Type: ttsc.JobAudition, VoiceID: voice, Text: text, Prosody: p, Format: ttsc.FormatWAV}
@@ -158,16 +177,7 @@ func TestWorkSucceeds(t *testing.T) {
 				end += f.Size
 			}
 			for i, f := range got.Files {
-				blob, err := ttsc.OpenFile(context.Background(), b.blobs, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				data, _ := io.ReadAll(blob)
-				blob.Close()
-				p, err := audio.DecodeWAV(data)
-				if err != nil {
-					t.Fatalf("file %d: %v", i, err)
-				}
+				data, p := readWAV(t, b.blobs, f)
 				if p.Channels != test.channels || f.Index != i || f.Size != int64(len(data)) || f.DurationMs < 500 {
 					t.Errorf("file %d: %d channels, index %d, size %d/%d, %d ms", i, p.Channels, f.Index, f.Size, len(data), f.DurationMs)
 				}
@@ -244,16 +254,7 @@ func TestRetryAppendsAfterAFailedAttempt(t *testing.T) {
 		t.Errorf("file 1 at %d, want after file 0 (%d+%d) and the unrecorded bytes", f1.Offset, f0.Offset, f0.Size)
 	}
 	for i, f := range got.Files {
-		blob, err := ttsc.OpenFile(ctx, b.blobs, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(blob)
-		blob.Close()
-		p, err := audio.DecodeWAV(data)
-		if err != nil {
-			t.Fatalf("file %d: %v", i, err)
-		}
+		_, p := readWAV(t, b.blobs, f)
 		if err := audio.CheckSpeech(p); err != nil {
 			t.Errorf("file %d: %v", i, err)
 		}

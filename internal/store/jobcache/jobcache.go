@@ -43,10 +43,20 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Backend is the store a Store is in front of: a ttsc.JobStore that can
+// also end a job at a time it is given, to the millisecond, so that the
+// cache keeps the ended job exactly as the store records it. EndJobAt
+// reports whether it ended the job: false when it had ended before.
+type Backend interface {
+	ttsc.JobStore
+	EndJobAt(ctx context.Context, id string, state ttsc.JobState, code, message string, at time.Time) (bool, error)
+}
+
 // Store is a ttsc.JobStore that answers Job from memory when it can.
 type Store struct {
 	ttsc.JobStore
-	cfg Config
+	endAt func(ctx context.Context, id string, state ttsc.JobState, code, message string, at time.Time) (bool, error)
+	cfg   Config
 
 	mu    sync.Mutex
 	jobs  *lru.Cache[string, entry]
@@ -61,7 +71,7 @@ type entry struct {
 }
 
 // New returns a Store in front of next.
-func New(next ttsc.JobStore, cfg Config) *Store {
+func New(next Backend, cfg Config) *Store {
 	if cfg.Entries <= 0 {
 		cfg.Entries = 4096
 	}
@@ -75,7 +85,7 @@ func New(next ttsc.JobStore, cfg Config) *Store {
 		cfg.Now = time.Now
 	}
 	c, _ := lru.New[string, entry](cfg.Entries) // only fails for a size ≤ 0
-	return &Store{JobStore: next, cfg: cfg, jobs: c, last: map[string]uint64{}}
+	return &Store{JobStore: next, endAt: next.EndJobAt, cfg: cfg, jobs: c, last: map[string]uint64{}}
 }
 
 // Fill returns the share of the cache's entries in use, from 0 to 1.
@@ -208,23 +218,13 @@ func (s *Store) AddFile(ctx context.Context, jobID string, f ttsc.File) error {
 	return nil
 }
 
-// endAtStore is a JobStore that ends a job at a given time.
-type endAtStore interface {
-	EndJobAt(ctx context.Context, id string, state ttsc.JobState, code, message string, at time.Time) (bool, error)
-}
-
 // EndJob ends the job. A cached copy becomes the ended job, as the store
-// records it, unless the job had ended before; otherwise it is dropped. Polls of a job that has
-// just ended then stay in memory.
+// records it, unless the job had ended before; otherwise it is dropped.
+// Polls of a job that has just ended then stay in memory.
 func (s *Store) EndJob(ctx context.Context, id string, state ttsc.JobState, code, message string) error {
-	store, ok := s.JobStore.(endAtStore)
-	if !ok {
-		defer s.written(id)
-		return s.JobStore.EndJob(ctx, id, state, code, message)
-	}
 	// The time as the store will return it: to the millisecond, in UTC.
 	at := time.UnixMilli(s.cfg.Now().UnixMilli()).UTC()
-	ended, err := store.EndJobAt(ctx, id, state, code, message, at)
+	ended, err := s.endAt(ctx, id, state, code, message, at)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.noteWrite(id)
