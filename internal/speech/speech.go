@@ -21,19 +21,34 @@ import (
 	"github.com/openttsc/ttsc/internal/text"
 )
 
-// Segment limits: SegmentRunes is the longest segment handed to an
-// engine at once; PackRunes is how long neighbouring sentences may grow
-// when joined into one segment. A sentence each would cost a round trip
-// and a file per sentence, while longer segments would delay a preview's
-// first file.
+// Segment limits. SegmentRunes is the longest segment handed to an
+// engine at once: a longer sentence is cut at its clauses or words.
+// Neighbouring sentences are then joined into segments, each one engine
+// round trip and, in a preview, one file and its record. The first
+// segment may grow to PackRunes code points, so that a preview's first
+// file is ready soon; each next one to twice the one before, up to
+// SegmentRunes, so that a long text costs few round trips. (Longer
+// segments would cost fewer still, but flite corrupts its heap on a run
+// of punctuation of a little over 310 characters, which Split does not
+// cut and packing would join.)
 const (
 	SegmentRunes = 300
 	PackRunes    = 150
 )
 
 // Limits overrides the segment limits; zero fields keep the defaults.
+// A PackRunes of its own keeps every segment within it, as a stream's
+// PackRunes of 1 keeps a sentence each.
 type Limits struct {
 	SegmentRunes, PackRunes int
+}
+
+// packing is how l joins sentences into segments.
+func (l Limits) packing() text.Packing {
+	if l.PackRunes > 0 {
+		return text.Packing{First: l.PackRunes}
+	}
+	return text.Packing{First: PackRunes, Most: cmp.Or(l.SegmentRunes, SegmentRunes)}
 }
 
 // Prepare prepares src for voice: SSML, the pronunciation entries (nil
@@ -41,7 +56,8 @@ type Limits struct {
 func Prepare(src string, voice ttsc.Voice, entries []*ttsc.Vocabulary, l Limits) (*text.Prepared, error) {
 	return text.Prepare(src, text.Options{
 		Vocabulary: entries, Phonetic: Phonetic(voice),
-		SegmentRunes: cmp.Or(l.SegmentRunes, SegmentRunes), PackRunes: cmp.Or(l.PackRunes, PackRunes),
+		SegmentRunes: cmp.Or(l.SegmentRunes, SegmentRunes),
+		Packing:      l.packing(),
 	})
 }
 

@@ -2,7 +2,10 @@ package speech
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/openttsc/ttsc"
 	"github.com/openttsc/ttsc/internal/text"
@@ -80,4 +83,36 @@ func TestRead(t *testing.T) {
 			t.Errorf("Speak = %v, want EINVALID", err)
 		}
 	})
+}
+
+func TestPrepareSegments(t *testing.T) {
+	voice := ttsc.Voice{Engine: "test", EngineVoice: "v", Locale: "en-US"}
+	sentence := "This sentence has forty-seven characters in it. " // and a space
+	long := strings.Repeat(sentence, 60)
+	for _, test := range []struct {
+		name   string
+		src    string
+		limits Limits
+		want   []int // code points of each segment
+	}{
+		{"OKShortTextIsOneSegment", "Hello there. How are you?", Limits{}, []int{25}},
+		// Within 150, then 300 code points: 3, then 6 sentences, and
+		// the 3 left.
+		{"OKDefaultsGrowToSegmentRunes", long, Limits{}, []int{143, 287, 287, 287, 287, 287, 287, 287, 287, 287, 143}},
+		{"OKPackRunesOfOneIsASentenceEach", strings.Repeat(sentence, 3), Limits{PackRunes: 1}, []int{47, 47, 47}},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			prep, err := Prepare(test.src, voice, nil, test.limits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, seg := range prep.Segments {
+				got = append(got, utf8.RuneCountInString(seg.Text))
+			}
+			if !slices.Equal(got, test.want) {
+				t.Errorf("segments of %v code points, want %v", got, test.want)
+			}
+		})
+	}
 }

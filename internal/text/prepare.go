@@ -29,8 +29,10 @@ type Options struct {
 	// Phonetic turns IPA into what the voice's engine reads as phonemes;
 	// nil when the engine takes none.
 	Phonetic Phonetic
-	// SegmentRunes and PackRunes are the limits of Split and Pack.
-	SegmentRunes, PackRunes int
+	// SegmentRunes is the limit of Split, and Packing how Pack joins
+	// what it splits.
+	SegmentRunes int
+	Packing      Packing
 }
 
 // Prepared is a request's text made ready for an engine.
@@ -74,7 +76,7 @@ func Prepare(src string, o Options) (*Prepared, error) {
 			end = b.runs[i+1].start
 		}
 		sub := p.Text[r.start:end]
-		segs := Pack(sub, Split(sub, o.SegmentRunes), o.PackRunes)
+		segs := Pack(sub, Split(sub, o.SegmentRunes), o.Packing, len(p.Segments))
 		carry += r.pauseMs
 		if len(segs) == 0 {
 			continue

@@ -88,7 +88,11 @@
 // flite exits the process on an internal error (it longjmps only when the
 // process-wide cst_errjmp is set, which this package leaves alone); the
 // pool replaces a host that dies. None of the odd texts the tests try
-// (control characters, long digit strings, symbols, non-ASCII) causes one.
+// (control characters, long digit strings, symbols, non-ASCII) causes one
+// in the segments ttsc hands it, which are at most 300 characters
+// (speech.SegmentRunes). Longer ones can: a run of punctuation with no
+// space of about 315 characters or more corrupts flite's heap, and the
+// C library aborts the process.
 // Synthesis cannot be interrupted; Synthesize checks ctx before it starts.
 package flite
 
