@@ -41,7 +41,7 @@ func AppendPCM(b []byte, samples []int16) []byte {
 // DecodePCM returns the samples of 16-bit little-endian PCM, in memory
 // of their own. An odd last byte is ignored.
 func DecodePCM(b []byte) []int16 {
-	s := make([]int16, len(b)/2)
+	s := Samples(len(b) / 2)
 	if littleEndian && len(s) > 0 {
 		copy(PCMBytes(s), b)
 		return s
@@ -56,7 +56,6 @@ func DecodePCM(b []byte) []int16 {
 // of their own: on a little-endian machine straight into them, with no
 // copy in between. An odd last byte is read and ignored.
 func ReadPCM(r io.Reader, n int) ([]int16, error) {
-	s := make([]int16, n/2)
 	if !littleEndian {
 		b := make([]byte, n)
 		if _, err := io.ReadFull(r, b); err != nil {
@@ -64,7 +63,9 @@ func ReadPCM(r io.Reader, n int) ([]int16, error) {
 		}
 		return DecodePCM(b), nil
 	}
+	s := Samples(n / 2)
 	if _, err := io.ReadFull(r, PCMBytes(s)); err != nil {
+		Recycle(s)
 		return nil, err
 	}
 	if n%2 == 1 {

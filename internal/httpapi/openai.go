@@ -155,7 +155,7 @@ func (s *Server) streamSpeech(w http.ResponseWriter, r *http.Request, voice ttsc
 			}
 			chunk = b
 		default:
-			chunk = audio.AppendPCM(nil, sp.Samples)
+			chunk = audio.PCMBytes(sp.Samples) // written before Speak reuses them
 		}
 		if !started {
 			started = true

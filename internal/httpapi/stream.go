@@ -337,7 +337,7 @@ func (s *Server) streamText(ctx context.Context, conn *websocket.Conn, project s
 		samples += int64(len(sp.Samples))
 		// Binary frames of at most 32 KiB keep a slow client's buffers
 		// small.
-		pcm := audio.AppendPCM(nil, sp.Samples)
+		pcm := audio.PCMBytes(sp.Samples) // written before Speak reuses them
 		for len(pcm) > 0 {
 			n := min(len(pcm), 32<<10)
 			if err := conn.Write(sctx, websocket.MessageBinary, pcm[:n]); err != nil {

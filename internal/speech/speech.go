@@ -169,14 +169,18 @@ func pad(sp *ttsc.Speech, beforeMs, afterMs int) {
 	}
 	before := audio.Silence(sp.SampleRate, time.Duration(beforeMs)*time.Millisecond)
 	after := audio.Silence(sp.SampleRate, time.Duration(afterMs)*time.Millisecond)
-	sp.Samples = slices.Concat(before, sp.Samples, after)
+	old := sp.Samples
+	sp.Samples = slices.Concat(before, old, after)
+	audio.Recycle(old)
 	for k := range sp.Words {
 		sp.Words[k].Sample += len(before)
 	}
 }
 
 // Speak reads all of prep, calling emit with each segment's speech in
-// order; emit's error stops it.
+// order; emit's error stops it. emit must not keep the speech's samples:
+// once it returns, their memory is given back for another segment's
+// audio (audio.Recycle).
 func (r Reader) Speak(ctx context.Context, voice ttsc.Voice, p ttsc.Prosody, prep *text.Prepared, emit func(i int, sp *ttsc.Speech) error) error {
 	if len(prep.Segments) == 0 {
 		return ttsc.Errorf(ttsc.EINVALID, "the text has nothing to read")
@@ -186,7 +190,9 @@ func (r Reader) Speak(ctx context.Context, voice ttsc.Voice, p ttsc.Prosody, pre
 		if err != nil {
 			return err
 		}
-		if err := emit(i, sp); err != nil {
+		err = emit(i, sp)
+		audio.Recycle(sp.Samples)
+		if err != nil {
 			return err
 		}
 	}

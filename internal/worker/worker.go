@@ -281,6 +281,7 @@ func (w *Worker) synthesize(ctx context.Context, j *ttsc.Job) error {
 		// another blob to write).
 		words := speech.SegmentWords(sp)
 		f, err := w.store(ctx, j, i, sp.Samples, sp.SampleRate, speech.FileWords(prep, seg, words))
+		audio.Recycle(sp.Samples) // written, or failed to be
 		if err != nil {
 			return err
 		}
@@ -313,6 +314,7 @@ func (w *Worker) whole(ctx context.Context, j *ttsc.Job, opts ttsc.JobOptions, v
 		}
 		words = append(words, speech.TimeWords(seg, sp, len(samples), rate)...)
 		samples = append(samples, sp.Samples...)
+		audio.Recycle(sp.Samples)
 	}
 	if rate == 0 {
 		return ttsc.Errorf(ttsc.ESYNTHESIS, "the engine returned no audio")
