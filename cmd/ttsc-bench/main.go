@@ -588,14 +588,27 @@ var client = &http.Client{Transport: func() *http.Transport {
 
 // call sends a signed request and decodes the JSON answer.
 func (s *server) call(method, path string, body []byte, v any) error {
-	req, err := http.NewRequest(method, s.url+"/v1/"+s.project+path, bytes.NewReader(body))
+	req, err := s.signed(method, path, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if err := auth.Sign(req, body, s.ak, s.sk, time.Now()); err != nil {
-		return err
+	return send(req, v)
+}
+
+// signed is a request signed with the server's credentials, which can be
+// sent more than once (as a clone, when it has no body) while its
+// signature's time is within the server's window.
+func (s *server) signed(method, path string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequest(method, s.url+"/v1/"+s.project+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
 	}
+	req.Header.Set("Content-Type", "application/json")
+	return req, auth.Sign(req, body, s.ak, s.sk, time.Now())
+}
+
+// send sends req and decodes the JSON answer into v.
+func send(req *http.Request, v any) error {
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -606,7 +619,7 @@ func (s *server) call(method, path string, body []byte, v any) error {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
 	}
 	return json.Unmarshal(b, v)
 }
@@ -622,9 +635,15 @@ func (s *server) submit(path, status string, body []byte, poll time.Duration, en
 		return 0, err
 	}
 	start := time.Now()
+	// One signed request for every poll, as a client signing once a
+	// job: the server still verifies each.
+	req, err := s.signed("GET", status+created.JobID, nil)
+	if err != nil {
+		return 0, err
+	}
 	for {
 		var st jobStatus
-		if err := s.call("GET", status+created.JobID, nil, &st); err != nil {
+		if err := send(req.Clone(context.Background()), &st); err != nil {
 			return 0, err
 		}
 		done, err := ended(st)
