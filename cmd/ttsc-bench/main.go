@@ -143,16 +143,26 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 	if err != nil {
 		return err
 	}
+	// The machine's speed can drift within minutes, so the ceiling is
+	// measured again right after (b), which is divided by the mean of the
+	// two.
+	after, err := engineThroughput(bin, hosts, espeak, english, d)
+	if err != nil {
+		return err
+	}
+	before := ceiling[voices.EngineEspeak]
+	figs[1].Value += fmt.Sprintf("; %.0f chars/s again right after the end-to-end previews below", after)
+	espeakCeiling := (before + after) / 2
 	e2eFig := figure{
 		Name:   "End-to-end throughput, 1,000-character English WAV previews, espeak-ng, SQLite + disk",
-		Value:  fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling", e2e, e2e/ceiling[voices.EngineEspeak]),
+		Value:  fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling (%.0f chars/s, the mean of its measures before and after)", e2e, e2e/espeakCeiling, espeakCeiling),
 		Target: "≥ 0.85 × ceiling",
 		Note:   fmt.Sprintf("%d previews in flight, each polled every 20 ms", 4*hosts),
-		Missed: e2e < 0.85*ceiling[voices.EngineEspeak],
+		Missed: e2e < 0.85*espeakCeiling,
 		Why: fmt.Sprintf("The engines alone make %.0f characters/s on these %d CPUs, which they then have to themselves. End to end, the server's own work for each preview "+
-			"(HTTP, authentication, SQLite and the queue, appending and syncing a WAV file for each of its sentences to the preview's one blob, about %.1f MB in all, answering a poll every 20 ms) and the load generator run on the same CPUs, so the engines get less of them: %s. "+
+			"(HTTP, authentication, SQLite and the queue, appending and syncing a WAV file for each of its segments, a few sentences each, to the preview's one blob, about %.1f MB in all, answering a poll every 20 ms) and the load generator run on the same CPUs, so the engines get less of them: %s. "+
 			"Per preview that is %s: with no CPU left idle, the engines would have at most %.2f of the CPUs, and the figure could reach about that much.",
-			ceiling[voices.EngineEspeak], hosts, 2*22050*float64(utf8.RuneCountInString(english))/15/1e6, use,
+			espeakCeiling, hosts, 2*22050*float64(utf8.RuneCountInString(english))/15/1e6, use,
 			use.per(e2e/float64(utf8.RuneCountInString(english))), use.engines/(use.engines+use.server+use.client)),
 		Profile: p,
 	}
@@ -163,10 +173,10 @@ func run(bin, out, pgURL string, d time.Duration, samples int) error {
 	}); err == nil {
 		figs = append(figs, figure{
 			Name:  "End-to-end throughput, the same previews, data directory in memory (tmpfs)",
-			Value: fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling", inMemory, inMemory/ceiling[voices.EngineEspeak]),
+			Value: fmt.Sprintf("%.0f chars/s = %.2f × engine ceiling", inMemory, inMemory/espeakCeiling),
 			Note:  "for comparison with the figure below: the same server and load with its database and files on /dev/shm, so no file reaches the disk",
 		})
-		e2eFig.Why += fmt.Sprintf(" With the data directory in memory the same load makes %.2f × the ceiling (its line in the table)", inMemory/ceiling[voices.EngineEspeak])
+		e2eFig.Why += fmt.Sprintf(" With the data directory in memory the same load makes %.2f × the ceiling (its line in the table)", inMemory/espeakCeiling)
 		if inMemory > e2e {
 			e2eFig.Why += ": the rest of the gap is the server's work itself."
 		} else {
