@@ -28,7 +28,7 @@ func FuzzPrepare(f *testing.F) {
 		{Type: ttsc.VocabularySayAs, Key: "110", Value: "telephone"},
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		p, err := Prepare(src, Options{Vocabulary: entries, Phonetic: EspeakPhonemeInput, SegmentRunes: 300, Packing: Packing{First: 150, Most: 600}})
+		p, err := Prepare(src, Options{Vocabulary: entries, Phonetic: EspeakPhonemeInput, SegmentRunes: 300, Packing: Packing{First: 150, Most: 300}})
 		if err != nil {
 			if ttsc.ErrorCode(err) != ttsc.EINVALID {
 				t.Fatalf("error %v is not EINVALID", err)

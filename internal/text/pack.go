@@ -11,8 +11,8 @@ package text
 // been heard, and grow so that a long text costs few round trips.
 type Packing struct{ First, Most int }
 
-// Limit is how long group k, counting from 0, may be.
-func (p Packing) Limit(k int) int {
+// limit is how long group k, counting from 0, may be.
+func (p Packing) limit(k int) int {
 	limit := p.First
 	for ; k > 0 && limit < p.Most; k-- {
 		limit *= 2
@@ -36,7 +36,7 @@ func Pack(s string, segs []Segment, p Packing, k int) []Segment {
 	curRunes := Runes(cur.Text)
 	for _, g := range segs[1:] {
 		n := Runes(s[cur.End():g.End()])
-		if curRunes+n <= p.Limit(k+len(out)) {
+		if curRunes+n <= p.limit(k+len(out)) {
 			cur = Segment{Text: s[cur.Start:g.End()], Start: cur.Start}
 			curRunes += n
 			continue

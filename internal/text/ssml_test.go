@@ -62,7 +62,7 @@ func TestPrepareSSML(t *testing.T) {
 			"Hi there.", "Hi there.", []seg{{"Hi there.", n, 0, 0}}},
 	} {
 		t.Run(test.name, func(t *testing.T) {
-			p, err := Prepare(test.src, Options{Phonetic: EspeakPhonemeInput, SegmentRunes: 300, Packing: Packing{First: 150, Most: 600}})
+			p, err := Prepare(test.src, Options{Phonetic: EspeakPhonemeInput, SegmentRunes: 300, Packing: Packing{First: 150, Most: 300}})
 			if err != nil {
 				t.Fatal(err)
 			}
